@@ -1,0 +1,88 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+"""The narrow ViT that predicts target-block representations from the context tokens."""
+from typing import Optional, Sequence
+
+import torch
+from mmcv.cnn import build_norm_layer
+from mmengine.model import BaseModule
+from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
+from mmpretrain.registry import MODELS
+from torch import nn
+
+from ..utils import gather_tokens, jepa_init_, sincos_2d_position_embedding
+
+
+@MODELS.register_module()
+class JEPAPredictor(BaseModule):
+    """Predictor of `I-JEPA <https://arxiv.org/abs/2301.08243>`_.
+
+    Context tokens are projected to ``predictor_dims`` and get the predictor's own sin-cos position
+    embedding; each target block contributes ``mask_token + pos_embed[target index]`` tokens. All ``T``
+    target blocks are folded into the batch: the context is repeated ``T`` times, the blocks run once on
+    ``[T*B, Kc+Kt, P]`` and the ``Kt`` target tokens are projected back to the encoder width.
+
+    Args:
+        embed_dims (int): Encoder width D (set by the algorithm from its backbone).
+        num_heads (int): Attention heads (the official code uses the encoder's).
+        patch_resolution (Sequence[int]): Patch grid (rows, cols) of the encoder.
+        predictor_dims (int): Predictor width. Defaults to 384.
+        depth (int): Number of transformer blocks. Defaults to 6.
+        mlp_ratio (float): Hidden width of the MLP relative to ``predictor_dims``. Defaults to 4.
+        drop_path_rate (float): Stochastic depth, linear over the blocks. Defaults to 0.
+        norm_cfg (dict): Norm layers. Defaults to LayerNorm with eps 1e-6.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 patch_resolution: Sequence[int],
+                 predictor_dims: int = 384,
+                 depth: int = 6,
+                 mlp_ratio: float = 4.,
+                 drop_path_rate: float = 0.,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        self.patch_resolution = tuple(patch_resolution)
+        num_patches = self.patch_resolution[0] * self.patch_resolution[1]
+        self.embed = nn.Linear(embed_dims, predictor_dims)
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dims))
+        self.pos_embed = nn.Parameter(torch.zeros(1, num_patches, predictor_dims), requires_grad=False)
+        dpr = torch.linspace(0, drop_path_rate, depth).tolist()
+        self.layers = nn.ModuleList(
+            TransformerEncoderLayer(
+                embed_dims=predictor_dims,
+                num_heads=num_heads,
+                feedforward_channels=int(predictor_dims * mlp_ratio),
+                drop_path_rate=dpr[i],
+                norm_cfg=norm_cfg) for i in range(depth))
+        self.ln1 = build_norm_layer(norm_cfg, predictor_dims)[1]
+        self.proj = nn.Linear(predictor_dims, embed_dims)
+
+    def init_weights(self):
+        super().init_weights()
+        if not (isinstance(self.init_cfg, dict) and self.init_cfg['type'] == 'Pretrained'):
+            jepa_init_(self)
+            nn.init.trunc_normal_(self.mask_token, std=0.02)
+            self.pos_embed.data.copy_(sincos_2d_position_embedding(self.pos_embed.shape[-1], self.patch_resolution))
+
+    def forward(self, context: torch.Tensor, context_idx: torch.Tensor, target_idx: torch.Tensor) -> torch.Tensor:
+        """Predict the target blocks.
+
+        Args:
+            context (Tensor): Encoded context tokens, [B, Kc, D].
+            context_idx (Tensor): Their patch indices, [B, Kc].
+            target_idx (Tensor): Patch indices of the target blocks, [T, B, Kt].
+
+        Returns:
+            Tensor: Predictions [T*B, Kt, D], block-major (block t of every image, then block t+1).
+        """
+        num_blocks, batch_size, num_target = target_idx.shape
+        pos = self.pos_embed.expand(batch_size, -1, -1)
+        x = self.embed(context) + gather_tokens(pos, context_idx)
+        x = x.repeat(num_blocks, 1, 1)
+        queries = self.mask_token + gather_tokens(pos, target_idx)
+        x = torch.cat([x, queries], dim=1)
+        for layer in self.layers:
+            x = layer(x)
+        return self.proj(self.ln1(x[:, -num_target:]))

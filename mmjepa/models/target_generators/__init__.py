@@ -1,0 +1,4 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+from .ema_target import EMATargetGenerator
+
+__all__ = ['EMATargetGenerator']

@@ -1,0 +1,16 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+"""Index helpers shared by encoders, predictors and target generators."""
+import torch
+
+
+def gather_tokens(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """Select tokens: ``x`` is ``[B, N, D]`` and ``index`` is ``[B, K]`` -> ``[B, K, D]``.
+
+    ``index`` may also be ``[T, B, K]`` (one row per target block); the result is then ``[T*B, K, D]`` in
+    block-major order, the order in which the official code concatenates its ``apply_masks`` output.
+    """
+    if index.dim() == 3:
+        num_blocks = index.shape[0]
+        x = x.repeat(num_blocks, 1, 1)
+        index = index.flatten(0, 1)
+    return torch.gather(x, 1, index.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
