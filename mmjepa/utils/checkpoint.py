@@ -12,7 +12,8 @@ import torch
 
 
 def _numpy_globals():
-    objs = [np.ndarray, np.dtype, np.core.multiarray._reconstruct, np.core.multiarray.scalar]
+    multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
+    objs = [np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar]
     for name in ('Float64DType', 'Float32DType', 'Int64DType', 'Int32DType', 'BoolDType', 'UInt8DType'):
         dtype_cls = getattr(getattr(np, 'dtypes', None), name, None)
         if dtype_cls is not None:

@@ -48,7 +48,7 @@ class JEPAPredictor(BaseModule):
         self.embed = nn.Linear(embed_dims, predictor_dims)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dims))
         self.pos_embed = nn.Parameter(torch.zeros(1, num_patches, predictor_dims), requires_grad=False)
-        dpr = torch.linspace(0, drop_path_rate, depth).tolist()
+        dpr = [drop_path_rate * i / max(depth - 1, 1) for i in range(depth)]
         self.layers = nn.ModuleList(
             TransformerEncoderLayer(
                 embed_dims=predictor_dims,

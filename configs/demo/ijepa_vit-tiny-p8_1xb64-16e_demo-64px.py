@@ -1,0 +1,28 @@
+# I-JEPA ViT-tiny/8 on the embedded 64 px demo set: runs on a laptop CPU in a few minutes.
+# The recipe is the official one, scaled down: 8x8 patches, predictor 96 wide and 3 deep, min_keep 4
+# (a 64-patch grid cannot hold the official min_keep 10 for its ~10-patch target blocks), shorter warm-up and
+# a faster EMA start for a run of a few hundred steps; fp32 (CPU).
+_base_ = [
+    '../_base_/models/ijepa_vit-base-p16.py',
+    '../_base_/datasets/demo_ijepa.py',
+    '../_base_/schedules/ijepa_adamw.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(
+    backbone=dict(arch='tiny', img_size=64, patch_size=8),
+    predictor=dict(predictor_dims=96, depth=3),
+    mask_sampler=dict(min_keep=4),
+    ema_momentum=(0.99, 1.0))
+
+max_epochs = 16
+warmup_epochs = 2
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.2, by_epoch=True, begin=0, end=warmup_epochs, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=1e-6, by_epoch=True, begin=warmup_epochs, end=max_epochs,
+         T_max=max_epochs - warmup_epochs, convert_to_iter_based=True),
+    dict(type='CosineAnnealingParamScheduler', param_name='weight_decay', eta_min_ratio=10., by_epoch=True,
+         begin=0, end=max_epochs, T_max=max_epochs, convert_to_iter_based=True),
+]
+train_cfg = dict(max_epochs=max_epochs)
+default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=4, max_keep_ckpts=2))
+env_cfg = dict(dist_cfg=dict(backend='gloo'))

@@ -1,0 +1,241 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+"""Probe a frozen JEPA encoder on a labelled image folder: k-NN and linear-probe top-1.
+
+Example::
+
+    python tools/analysis_tools/probe.py CONFIG [CHECKPOINT] --data-root data/demo/imagenet
+
+``--data-root`` is a ``CustomDataset`` folder, ``train/<class>/*`` and ``val/<class>/*`` (the demo set of
+``tools/dataset_converters/make_demo_data.py`` by default). Without CHECKPOINT the randomly initialised
+model is probed (the baseline). Features are the average-pooled last-layer tokens of the target encoder
+(or the context encoder), I-JEPA's protocol; the train split is the k-NN memory bank and the linear
+probe's training set, the val split is evaluated.
+"""
+import argparse
+import json
+import logging
+import os
+import os.path as osp
+import sys
+import time
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
+DEFAULT_MEAN = (123.675, 116.28, 103.53)
+DEFAULT_STD = (58.395, 57.12, 57.375)
+
+
+# ------------------------------------------------------------------------------------------------ data
+def list_images(folder: str, classes: Optional[Sequence[str]] = None) -> Tuple[List[str], List[int], List[str]]:
+    """Image paths and labels of a ``<folder>/<class>/...`` tree, classes in sorted order (as
+    mmpretrain's ``CustomDataset``) unless ``classes`` is given."""
+    if classes is None:
+        classes = sorted(d for d in os.listdir(folder) if osp.isdir(osp.join(folder, d)))
+    paths, labels = [], []
+    for label, name in enumerate(classes):
+        class_dir = osp.join(folder, name)
+        if not osp.isdir(class_dir):
+            continue
+        for dirpath, dirnames, filenames in os.walk(class_dir):
+            dirnames.sort()
+            for fname in sorted(filenames):
+                if fname.lower().endswith(IMG_EXTENSIONS):
+                    paths.append(osp.join(dirpath, fname))
+                    labels.append(label)
+    if not paths:
+        raise FileNotFoundError(f'No images found under {folder}/<class>/')
+    return paths, labels, list(classes)
+
+
+def load_batch(paths: Sequence[str], size: Tuple[int, int], mean: Sequence[float],
+               std: Sequence[float]) -> torch.Tensor:
+    """Load RGB images, resize to ``size`` (h, w) if needed and normalise (mean/std on 0-255 RGB)."""
+    arrays = []
+    for path in paths:
+        with Image.open(path) as img:
+            img = img.convert('RGB')
+            if img.size != (size[1], size[0]):
+                img = img.resize((size[1], size[0]), Image.BICUBIC)
+            arrays.append(np.asarray(img, dtype=np.float32))
+    x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
+    mean = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
+    std = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
+    return (x - mean) / std
+
+
+@torch.no_grad()
+def extract_features(encoder: torch.nn.Module, paths: Sequence[str], size: Tuple[int, int],
+                     mean: Sequence[float], std: Sequence[float], batch_size: int = 64,
+                     device: str = 'cpu', desc: str = '') -> torch.Tensor:
+    """Average-pooled ``encoder.forward_tokens`` features of every image, [N, D] float32 on the CPU."""
+    feats = []
+    start = time.time()
+    tty = sys.stdout.isatty()  # a terminal: rewrite one line; a log: a line every few batches
+    prefix, end = ('\r', '') if tty else ('', '\n')
+    num_batches = (len(paths) + batch_size - 1) // batch_size
+    for b, i in enumerate(range(0, len(paths), batch_size)):
+        x = load_batch(paths[i:i + batch_size], size, mean, std).to(device)
+        feats.append(encoder.forward_tokens(x).mean(dim=1).float().cpu())
+        if tty or (b + 1) % 5 == 0 or b + 1 == num_batches:
+            done = min(i + batch_size, len(paths))
+            print(f'{prefix}[{desc}] {done}/{len(paths)} images ({time.time() - start:.1f}s)', end=end, flush=True)
+    if tty:
+        print(flush=True)
+    return torch.cat(feats)
+
+
+# --------------------------------------------------------------------------------------------- metrics
+@torch.no_grad()
+def knn_top1(train_feats: torch.Tensor, train_labels: torch.Tensor, val_feats: torch.Tensor,
+             val_labels: torch.Tensor, k: int = 20, temperature: float = 0.07,
+             num_classes: Optional[int] = None, chunk: int = 1024) -> float:
+    """Weighted k-NN top-1 (%) as in DINO: cosine similarity of L2-normalised features, the ``k`` nearest
+    train samples vote for their class with weight ``exp(similarity / temperature)``."""
+    train_labels, val_labels = torch.as_tensor(train_labels).long(), torch.as_tensor(val_labels).long()
+    if num_classes is None:
+        num_classes = int(max(train_labels.max(), val_labels.max())) + 1
+    k = min(k, len(train_feats))
+    bank = F.normalize(train_feats.float(), dim=1)
+    correct = 0
+    for i in range(0, len(val_feats), chunk):
+        query = F.normalize(val_feats[i:i + chunk].float(), dim=1)
+        sim, idx = (query @ bank.T).topk(k, dim=1)
+        votes = torch.zeros(len(query), num_classes)
+        votes.scatter_add_(1, train_labels[idx], (sim / temperature).exp())
+        correct += int((votes.argmax(dim=1) == val_labels[i:i + chunk]).sum())
+    return 100. * correct / len(val_feats)
+
+
+def linear_probe_top1(train_feats: torch.Tensor, train_labels: torch.Tensor, val_feats: torch.Tensor,
+                      val_labels: torch.Tensor, num_classes: Optional[int] = None, weight_decay: float = 5e-4,
+                      max_iter: int = 300, seed: int = 0) -> float:
+    """Linear-probe top-1 (%): multinomial logistic regression on features standardised with the train
+    statistics, trained full-batch with L-BFGS (``max_iter`` iterations, L2 penalty ``weight_decay``)."""
+    train_labels, val_labels = torch.as_tensor(train_labels).long(), torch.as_tensor(val_labels).long()
+    if num_classes is None:
+        num_classes = int(max(train_labels.max(), val_labels.max())) + 1
+    x_train, x_val = train_feats.double(), val_feats.double()
+    mean, std = x_train.mean(dim=0), x_train.std(dim=0, unbiased=False).clamp_min(1e-6)
+    x_train, x_val = (x_train - mean) / std, (x_val - mean) / std
+    generator = torch.Generator().manual_seed(seed)
+    weight = (0.01 * torch.randn(x_train.shape[1], num_classes, generator=generator, dtype=torch.float64))
+    weight.requires_grad_(True)
+    bias = torch.zeros(num_classes, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.LBFGS([weight, bias], lr=1, max_iter=max_iter, history_size=20,
+                                  tolerance_grad=1e-9, tolerance_change=1e-12, line_search_fn='strong_wolfe')
+
+    def closure():
+        optimizer.zero_grad()
+        loss = F.cross_entropy(x_train @ weight + bias, train_labels) + weight_decay * weight.pow(2).sum()
+        loss.backward()
+        return loss
+
+    with torch.enable_grad():
+        optimizer.step(closure)
+    with torch.no_grad():
+        pred = (x_val @ weight + bias).argmax(dim=1)
+    return 100. * float((pred == val_labels).double().mean())
+
+
+# ----------------------------------------------------------------------------------------------- model
+def build_model(config: str, checkpoint: Optional[str] = None, device: str = 'cpu'):
+    """Build the model of ``config``, initialise it and load ``checkpoint`` (strict) if given."""
+    repo = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+    if osp.isdir(osp.join(repo, 'mmjepa')) and repo not in sys.path:
+        sys.path.insert(0, repo)
+    import mmjepa  # noqa: F401  (registers the models into mmpretrain's registry)
+    from mmengine.config import Config
+    from mmengine.logging import MMLogger
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+
+    cfg = Config.fromfile(config)
+    init_default_scope('mmpretrain')
+    model = MODELS.build(cfg.model)
+    # mmengine logs the init of every parameter at INFO level: keep the console readable.
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        model.init_weights()
+    finally:
+        logger.setLevel(level)
+    if checkpoint is not None:
+        ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
+        state_dict = ckpt['state_dict'] if isinstance(ckpt, dict) and 'state_dict' in ckpt else ckpt
+        model.load_state_dict(state_dict, strict=True)
+    model.to(device).eval()
+    preprocessor = cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor') or {}
+    mean = tuple(preprocessor.get('mean') or DEFAULT_MEAN)
+    std = tuple(preprocessor.get('std') or DEFAULT_STD)
+    return model, mean, std
+
+
+def select_encoder(model, which: str) -> torch.nn.Module:
+    if which == 'target':
+        return model.target_generator.encoder
+    if which == 'context':
+        return model.backbone
+    raise ValueError(f'Unknown encoder {which!r}: expected "target" or "context"')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='k-NN and linear-probe evaluation of a frozen JEPA encoder')
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', nargs='?', default=None,
+                        help='checkpoint to load; without it the randomly initialised model is probed')
+    parser.add_argument('--data-root', default='data/demo/imagenet',
+                        help='folder with train/<class>/ and val/<class>/ images')
+    parser.add_argument('--encoder', choices=['target', 'context'], default='target')
+    parser.add_argument('--k', type=int, default=20, help='neighbours of the k-NN classifier')
+    parser.add_argument('--temperature', type=float, default=0.07, help='k-NN vote temperature')
+    parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument('--out', default=None, help='JSON file for the results')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--seed', type=int, default=0, help='seed of the random init and the linear probe')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    torch.manual_seed(args.seed)
+    model, mean, std = build_model(args.config, args.checkpoint, args.device)
+    encoder = select_encoder(model, args.encoder)
+    size = tuple(model.backbone.img_size)
+
+    train_paths, train_labels, classes = list_images(osp.join(args.data_root, 'train'))
+    val_paths, val_labels, _ = list_images(osp.join(args.data_root, 'val'), classes)
+    print(f'{len(classes)} classes, {len(train_paths)} train / {len(val_paths)} val images, '
+          f'{args.encoder} encoder, input {size[0]}x{size[1]}')
+    train_feats = extract_features(encoder, train_paths, size, mean, std, args.batch_size, args.device, 'train')
+    val_feats = extract_features(encoder, val_paths, size, mean, std, args.batch_size, args.device, 'val')
+    train_labels, val_labels = torch.tensor(train_labels), torch.tensor(val_labels)
+
+    knn = knn_top1(train_feats, train_labels, val_feats, val_labels, k=args.k, temperature=args.temperature,
+                   num_classes=len(classes))
+    linear = linear_probe_top1(train_feats, train_labels, val_feats, val_labels, num_classes=len(classes),
+                               seed=args.seed)
+    results = dict(
+        config=args.config, checkpoint=args.checkpoint, encoder=args.encoder, data_root=args.data_root,
+        num_classes=len(classes), num_train=len(train_paths), num_val=len(val_paths),
+        feature_dim=int(train_feats.shape[1]), k=min(args.k, len(train_paths)), knn_top1=knn, linear_top1=linear,
+        chance=100. / len(classes))
+    name = osp.basename(args.checkpoint) if args.checkpoint else 'random init'
+    print(f'{name} ({args.encoder} encoder): k-NN top-1 (k={results["k"]}) {knn:.2f}%  |  '
+          f'linear probe top-1 {linear:.2f}%  |  chance {results["chance"]:.2f}%')
+    if args.out:
+        out_dir = osp.dirname(osp.abspath(args.out))
+        os.makedirs(out_dir, exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(results, f, indent=2)
+        print(f'Results written to {args.out}')
+    return results
+
+
+if __name__ == '__main__':
+    main()

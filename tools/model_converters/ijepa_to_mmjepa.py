@@ -1,0 +1,78 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+"""Convert an official I-JEPA (or timm-style) checkpoint to mmjepa.
+
+Usage::
+
+    python tools/model_converters/ijepa_to_mmjepa.py SRC DST [--backbone-only] [--encoder {target,context}]
+
+Without ``--backbone-only`` DST is a full pretraining checkpoint (``backbone.``, ``target_generator.encoder.``,
+``predictor.``) for ``load_from``; with it, DST holds ``backbone.*`` only (the target encoder unless
+``--encoder context``), for ``init_cfg=dict(type='Pretrained', checkpoint=DST, prefix='backbone.')``.
+SRC is loaded with ``weights_only=True``: a file that carries code is refused.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+import tempfile
+import zipfile
+from collections import Counter
+
+import torch
+
+try:
+    from mmjepa.converters import convert_ijepa_checkpoint
+except ImportError:  # not installed: use the repository this script lives in
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+    from mmjepa.converters import convert_ijepa_checkpoint
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Convert an I-JEPA checkpoint to mmjepa')
+    parser.add_argument('src', help='official I-JEPA checkpoint (.pth.tar) or timm-style state dict')
+    parser.add_argument('dst', help='output mmjepa checkpoint')
+    parser.add_argument('--backbone-only', action='store_true', help='write only backbone.* (one encoder)')
+    parser.add_argument('--encoder', choices=('target', 'context'), default='target',
+                        help='encoder of a backbone-only checkpoint (default: target, the EMA encoder)')
+    return parser.parse_args(argv)
+
+
+def save_atomic(obj, dst: str) -> None:
+    """torch.save to a temporary file next to ``dst``, then rename it into place."""
+    folder = osp.dirname(osp.abspath(dst))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.' + osp.basename(dst) + '.', suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            torch.save(obj, f)
+        os.replace(tmp, dst)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    # mmap the zip format: the optimizer moments (most of an official file) are then never read.
+    ckpt = torch.load(args.src, map_location='cpu', weights_only=True, mmap=zipfile.is_zipfile(args.src))
+    out = convert_ijepa_checkpoint(ckpt, backbone_only=args.backbone_only, encoder=args.encoder)
+    save_atomic(out, args.dst)
+    counts = Counter('target_generator.encoder' if k.startswith('target_generator.encoder.') else k.split('.')[0]
+                     for k in out['state_dict'])
+    meta = out['meta']
+    if meta['encoder'] == 'single':
+        roles = 'the single encoder of the source in every role'
+    elif args.backbone_only:
+        roles = f'backbone = {meta["encoder"]} encoder'
+    else:
+        roles = 'backbone = context encoder, target_generator.encoder = target encoder'
+    print(f'Wrote {args.dst} from the {meta["source_format"]}-format checkpoint (epoch {meta["epoch"]}): {roles}')
+    for part, n in counts.items():
+        print(f'  {part}.*: {n} tensors')
+    if not args.backbone_only and not meta['has_predictor']:
+        print('  no predictor in the source: predictor.* keeps its initialisation when loaded')
+
+
+if __name__ == '__main__':
+    main()
