@@ -148,5 +148,7 @@ def convert_ijepa_checkpoint(ckpt: Mapping, backbone_only: bool = False, encoder
     predictor = parts.get('predictor')
     if predictor is not None:
         state_dict.update(_prefixed('predictor.', convert_ijepa_predictor(predictor)))
+    # The mask-RNG / EMA step counter of IJEPA: a converted model starts a new run at step 0.
+    state_dict['step'] = torch.zeros((), dtype=torch.long)
     meta.update(encoder='both' if source == 'official' else 'single', has_predictor=predictor is not None)
     return dict(state_dict=state_dict, meta=meta)

@@ -169,7 +169,7 @@ def test_full_checkpoint_fits_ijepa(official):
         mask_sampler=dict(type='MultiBlockMaskSampler', min_keep=1)))
     out = convert_ijepa_checkpoint(official)
     result = model.load_state_dict(out['state_dict'], strict=False)
-    assert result.missing_keys == ['step'] and result.unexpected_keys == []
+    assert result.missing_keys == [] and result.unexpected_keys == []
     assert out['meta']['epoch'] == 300 and out['meta']['source_format'] == 'official'
 
 
