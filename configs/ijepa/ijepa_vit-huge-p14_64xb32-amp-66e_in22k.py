@@ -13,9 +13,8 @@ train_dataloader = dict(batch_size=32, dataset=dict(type='ImageNet21k', data_roo
 max_epochs = 66
 warmup_epochs = 3
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.2, by_epoch=True, begin=0, end=warmup_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=1e-6, by_epoch=True, begin=warmup_epochs, end=max_epochs,
-         T_max=max_epochs - warmup_epochs, convert_to_iter_based=True),
+    dict(type='WarmupCosineLR', start_factor=0.2, warmup=warmup_epochs, eta_min=1e-6, by_epoch=True,
+         begin=0, end=max_epochs, convert_to_iter_based=True),
     dict(type='CosineAnnealingParamScheduler', param_name='weight_decay', eta_min_ratio=10., by_epoch=True,
          begin=0, end=max_epochs, T_max=max_epochs, convert_to_iter_based=True),
 ]

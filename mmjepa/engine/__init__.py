@@ -1,0 +1,4 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+from .schedulers import WarmupCosineLR, WarmupCosineParamScheduler
+
+__all__ = ["WarmupCosineLR", "WarmupCosineParamScheduler"]
