@@ -1,11 +1,13 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
-"""Loading mmengine checkpoints with ``torch.load(weights_only=True)``.
+"""mmengine checkpoints that load with ``torch.load(weights_only=True)``.
 
 torch >= 2.6 unpickles with ``weights_only=True`` by default, and mmengine 0.10.7 calls ``torch.load``
-without the argument: resume, ``load_from`` and ``Pretrained`` init then fail on the plain-data objects an
-mmengine checkpoint holds (the message hub's ``HistoryBuffer`` and numpy arrays). Rather than unpickle
-arbitrary code, mmjepa adds exactly those classes to torch's allow-list, so every checkpoint, ours or
-foreign, still loads as data: a file that carries code is refused.
+without the argument: resume, ``load_from`` and ``Pretrained`` init then fail on the plain-data objects of a
+runner checkpoint (the message hub's ``HistoryBuffer``, numpy arrays). Rather than unpickle arbitrary code,
+mmjepa (1) allow-lists exactly those data classes and (2) stops ``HistoryBuffer`` from pickling its
+class-level table of statistics functions into every checkpoint (pickled as ``getattr(HistoryBuffer,
+'min')``, which a data-only loader must refuse; the table is rebuilt on load anyway). Every checkpoint,
+ours or foreign, then loads as data, and a file that carries code is refused.
 """
 import numpy as np
 import torch
@@ -21,7 +23,13 @@ def _numpy_globals():
     return objs
 
 
+def _history_buffer_state(self) -> dict:
+    """``HistoryBuffer`` state without the class-level statistics table (functions are not data)."""
+    return {k: v for k, v in self.__dict__.items() if k != 'statistics_methods'}
+
+
 def allow_mmengine_checkpoints() -> None:
-    """Allow-list the data classes found in mmengine runner checkpoints for ``weights_only`` loading."""
+    """Make mmengine runner checkpoints data-only, and allow their data classes for ``weights_only``."""
     from mmengine.logging import HistoryBuffer
+    HistoryBuffer.__getstate__ = _history_buffer_state
     torch.serialization.add_safe_globals([HistoryBuffer, *_numpy_globals()])
