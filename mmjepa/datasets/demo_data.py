@@ -158,7 +158,7 @@ def _stripes(rng: np.random.Generator, size: int) -> np.ndarray:
     theta = rng.uniform(0, np.pi)
     freq = rng.uniform(2, 7)
     t = 0.5 + 0.5 * np.sin(2 * np.pi * freq * (np.cos(theta) * x + np.sin(theta) * y) + rng.uniform(0, 2 * np.pi))
-    if rng.random() < 0.5:  # hard-edged stripes
+    if rng.random() < 0.3:  # hard-edged stripes
         t = (t > 0.5).astype(np.float32)
     c1, c2 = _random_color(rng), _random_color(rng)
     return c1 + (c2 - c1) * t[..., None]
@@ -167,15 +167,20 @@ def _stripes(rng: np.random.Generator, size: int) -> np.ndarray:
 _BACKGROUNDS = (_gradient, _smooth_noise, _stripes)
 
 
-def random_background(rng: np.random.Generator, size: int) -> np.ndarray:
+def random_background(rng: np.random.Generator, size: int,
+                      contrast: Tuple[float, float] = (0.3, 0.8)) -> np.ndarray:
     """A random textured background (HxWx3 float32, 0-255): a gradient, smooth colour noise or stripes,
-    sometimes blended with a second one, plus pixel noise. Independent of any class."""
+    sometimes blended with a second one, its contrast scaled by a factor drawn from ``contrast``, plus pixel
+    noise. Independent of any class."""
     kind = int(rng.integers(len(_BACKGROUNDS)))
     image = _BACKGROUNDS[kind](rng, size)
     if rng.random() < 0.5:
         other = _BACKGROUNDS[int(rng.integers(len(_BACKGROUNDS)))](rng, size)
         alpha = rng.uniform(0.2, 0.5)
         image = (1 - alpha) * image + alpha * other
+    # Lower the texture's contrast (towards its mean colour) so that the objects stay the salient structure.
+    mean = image.mean(axis=(0, 1), keepdims=True)
+    image = mean + rng.uniform(*contrast) * (image - mean)
     sigma = rng.uniform(0, 8)
     return (image + rng.normal(0, sigma, size=image.shape)).astype(np.float32)
 
@@ -252,7 +257,7 @@ def random_shape(rng: np.random.Generator, size: int, label: int, scale: Tuple[f
                      scale_u=float(scale_u), scale_v=float(scale_v))
 
 
-def _pick_color(rng: np.random.Generator, under: np.ndarray, min_contrast: float = 80.,
+def _pick_color(rng: np.random.Generator, under: np.ndarray, min_contrast: float = 100.,
                 tries: int = 16) -> np.ndarray:
     """A random colour that stands out from ``under`` (mean RGB of the background below the object)."""
     best, best_dist = None, -1.
@@ -273,7 +278,7 @@ def compose_scene(rng: np.random.Generator, size: int, specs: Sequence[ShapeSpec
 
     Colours and shading are drawn here (random, contrasting with the background below each object) and
     written back into the specs. An object's mask is the set of pixels it covers by at least half, minus
-    those covered by the objects drawn after it.
+    those covered by the objects drawn after it; objects left with no visible pixel are not listed.
     """
     image = random_background(rng, size) if background is None else np.asarray(background, np.float32).copy()
     coverages = [rasterize(spec, size, supersample) for spec in specs]
@@ -284,17 +289,23 @@ def compose_scene(rng: np.random.Generator, size: int, specs: Sequence[ShapeSpec
         spec.shade = tuple(float(s) for s in rng.uniform(-40, 40, size=2))
         alpha = cov[..., None]
         image = image * (1 - alpha) + _fill(spec, size, rng) * alpha
-    full = [cov >= 0.5 for cov in coverages]
-    objects = []
+    visible = [None] * len(specs)
     hidden = np.zeros((size, size), dtype=bool)
-    for spec, mask in reversed(list(zip(specs, full))):
-        visible = mask & ~hidden
+    for i in reversed(range(len(specs))):
+        mask = coverages[i] >= 0.5
+        visible[i] = mask & ~hidden
         hidden |= mask
-        bbox = mask_bbox(visible) if visible.any() else (0, 0, 0, 0)
-        objects.append(SceneObject(label=spec.label, mask=visible, bbox=bbox, spec=spec))
-    objects.reverse()
+    objects, new_main = [], None
+    for i, (spec, mask) in enumerate(zip(specs, visible)):
+        if not mask.any():  # entirely hidden (or outside the image): nothing of it to annotate
+            continue
+        if i == main:
+            new_main = len(objects)
+        objects.append(SceneObject(label=spec.label, mask=mask, bbox=mask_bbox(mask), spec=spec))
+    if main is not None and new_main is None:
+        raise RuntimeError('The main object is not visible')
     image = np.clip(np.rint(image), 0, 255).astype(np.uint8)
-    return Scene(image=image, objects=objects, main=main)
+    return Scene(image=image, objects=objects, main=new_main)
 
 
 def _place(rng: np.random.Generator, size: int, label: int, scale: Tuple[float, float], rotate: bool,
@@ -314,7 +325,7 @@ def _place(rng: np.random.Generator, size: int, label: int, scale: Tuple[float, 
 
 
 def render_scene(rng: np.random.Generator, size: int = 64, main_class: Optional[int] = None,
-                 num_distractors: Tuple[int, int] = (0, 2), main_scale: Tuple[float, float] = (0.22, 0.38),
+                 num_distractors: Tuple[int, int] = (0, 2), main_scale: Tuple[float, float] = (0.25, 0.4),
                  distractor_scale: Tuple[float, float] = (0.08, 0.13), max_overlap: float = 0.2,
                  front_prob: float = 0.3, rotate: bool = True, supersample: int = 4) -> Scene:
     """A classification scene: one large main object (class ``main_class``, random when None) and

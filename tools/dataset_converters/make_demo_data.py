@@ -19,7 +19,7 @@ import tempfile
 import time
 
 SETTINGS_FILE = 'settings.json'
-FORMAT_VERSION = 1  # bump when the generator's output changes, so old sets are regenerated
+FORMAT_VERSION = 2  # bump when the generator's output changes, so old sets are regenerated
 
 
 def load_demo_data():

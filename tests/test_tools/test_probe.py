@@ -1,0 +1,114 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+"""Tests of tools/analysis_tools/probe.py: the k-NN and linear-probe metrics, and one CLI run."""
+import importlib.util
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from mmjepa.datasets.demo_data import CLASSES, write_classification_set
+
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+SCRIPT = osp.join(REPO, 'tools', 'analysis_tools', 'probe.py')
+
+TINY_CONFIG = """\
+custom_imports = dict(imports=['mmjepa'], allow_failed_imports=False)
+model = dict(
+    type='IJEPA',
+    backbone=dict(type='JEPAViT', arch=dict(embed_dims=48, num_layers=2, num_heads=3, feedforward_channels=96),
+                  img_size=32, patch_size=4),
+    predictor=dict(type='JEPAPredictor', depth=1),
+    mask_sampler=dict(type='MultiBlockMaskSampler', min_keep=4),
+    ema_total_steps=100,
+    data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
+                           std=[58.395, 57.12, 57.375], to_rgb=True))
+"""
+
+
+@pytest.fixture(scope='module')
+def probe():
+    spec = importlib.util.spec_from_file_location('mmjepa_probe_tool', SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_separable_features(probe):
+    gen = torch.Generator().manual_seed(0)
+    centers = torch.randn(8, 32, generator=gen) * 3
+    y_train, y_val = torch.arange(8).repeat_interleave(30), torch.arange(8).repeat_interleave(10)
+    x_train = centers[y_train] + 0.3 * torch.randn(len(y_train), 32, generator=gen)
+    x_val = centers[y_val] + 0.3 * torch.randn(len(y_val), 32, generator=gen)
+    assert probe.knn_top1(x_train, y_train, x_val, y_val, k=20) == 100.
+    assert probe.linear_probe_top1(x_train, y_train, x_val, y_val) == 100.
+    # the k-NN is on cosine similarity: scaling a feature does not change the result
+    assert probe.knn_top1(x_train * 5, y_train, x_val, y_val, k=5) == 100.
+
+
+def test_random_labels_are_chance(probe):
+    gen = torch.Generator().manual_seed(1)
+    x_train, x_val = torch.randn(800, 32, generator=gen), torch.randn(800, 32, generator=gen)
+    y_train, y_val = torch.randint(0, 4, (800,), generator=gen), torch.randint(0, 4, (800,), generator=gen)
+    knn = probe.knn_top1(x_train, y_train, x_val, y_val, k=20, num_classes=4)
+    linear = probe.linear_probe_top1(x_train, y_train, x_val, y_val, num_classes=4)
+    assert 15. < knn < 35. and 15. < linear < 35.
+
+
+def test_linear_probe_is_deterministic(probe):
+    gen = torch.Generator().manual_seed(2)
+    x, y = torch.randn(200, 16, generator=gen), torch.randint(0, 3, (200,), generator=gen)
+    assert probe.linear_probe_top1(x, y, x, y) == probe.linear_probe_top1(x, y, x, y)
+
+
+def test_list_images(probe, tmp_path):
+    write_classification_set(str(tmp_path), 2, 1, image_size=16, seed=0)
+    paths, labels, classes = probe.list_images(str(tmp_path / 'train'))
+    assert classes == list(CLASSES) and len(paths) == 16 and labels == sorted(labels)
+    batch = probe.load_batch(paths[:3], (24, 24), probe.DEFAULT_MEAN, probe.DEFAULT_STD)
+    assert batch.shape == (3, 3, 24, 24) and batch.dtype == torch.float32
+
+
+def test_cli_random_init(tmp_path):
+    data = tmp_path / 'data'
+    write_classification_set(str(data), 4, 2, image_size=32, seed=0)
+    config = tmp_path / 'tiny_ijepa.py'
+    config.write_text(TINY_CONFIG)
+    out = tmp_path / 'res' / 'probe.json'
+    proc = subprocess.run(
+        [sys.executable, SCRIPT, str(config), '--data-root', str(data), '--out', str(out), '--k', '5',
+         '--encoder', 'context'],
+        cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'k-NN top-1' in proc.stdout and 'linear probe top-1' in proc.stdout
+    assert '[train] 32/32 images' in proc.stdout and '[val] 16/16 images' in proc.stdout
+    results = json.loads(out.read_text())
+    assert {'config', 'checkpoint', 'encoder', 'knn_top1', 'linear_top1', 'num_train', 'num_val',
+            'num_classes', 'feature_dim', 'k'} <= results.keys()
+    assert results['checkpoint'] is None and results['encoder'] == 'context'
+    assert results['num_train'] == 32 and results['num_val'] == 16 and results['feature_dim'] == 48
+    assert 0 <= results['knn_top1'] <= 100 and 0 <= results['linear_top1'] <= 100
+
+
+def test_cli_checkpoint(probe, tmp_path):
+    """A checkpoint is loaded strictly: the probe sees its weights, not the random init."""
+    data = tmp_path / 'data'
+    write_classification_set(str(data), 2, 1, image_size=32, seed=0)
+    config = tmp_path / 'tiny_ijepa.py'
+    config.write_text(TINY_CONFIG)
+    model, _, _ = probe.build_model(str(config))
+    with torch.no_grad():
+        model.target_generator.encoder.ln1.bias.fill_(0.5)
+    ckpt = tmp_path / 'ckpt.pth'
+    torch.save(dict(meta=dict(epoch=1), state_dict=model.state_dict()), ckpt)
+    loaded, _, _ = probe.build_model(str(config), str(ckpt))
+    assert torch.equal(loaded.target_generator.encoder.ln1.bias, torch.full((48,), 0.5))
+
+    bad = tmp_path / 'bad.pth'
+    state = model.state_dict()
+    state.pop('target_generator.encoder.ln1.bias')
+    torch.save(dict(state_dict=state), bad)
+    with pytest.raises(RuntimeError):
+        probe.build_model(str(config), str(bad))
