@@ -2,8 +2,11 @@
 """Evaluate a checkpoint with the config's test loop (mmpretrain, mmseg or mmdet scope).
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out RESULTS.pkl] [--cfg-options k=v ...]
+
+The metrics are printed and written to ``<work_dir>/test_metrics.json`` (with the config's ``benchmark_meta``).
 """
 import argparse
+import json
 import os
 import os.path as osp
 import sys
@@ -14,6 +17,7 @@ import mmjepa  # noqa: E402,F401
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
+from mmjepa.utils.dist import setup_cpu_distributed  # noqa: E402
 
 
 def parse_args():
@@ -46,6 +50,7 @@ def main():
         raise ValueError(f'{args.config} has no test_dataloader/test_evaluator: pretraining configs have no test '
                          'loop; evaluate the encoder with a transfer config or tools/analysis_tools/probe.py')
     cfg.load_from = args.checkpoint
+    setup_cpu_distributed(cfg)  # gloo on CPU-only machines (no-op otherwise)
     if args.out is not None:
         cfg.test_evaluator = [*(cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else
                                 [cfg.test_evaluator]), dict(type='DumpResults', out_file_path=args.out)]
@@ -53,6 +58,14 @@ def main():
     metrics = runner.test()
     if runner.rank == 0:
         print(f'[mmjepa] metrics: {metrics}', flush=True)
+        # The leaderboard (tools/analysis_tools/leaderboard.py) reads this file.
+        out = osp.join(cfg.work_dir, 'test_metrics.json')
+        with open(out, 'w') as f:
+            json.dump(dict(config=args.config, checkpoint=args.checkpoint,
+                           benchmark_meta=cfg.get('benchmark_meta', {}),
+                           metrics={k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))}),
+                      f, indent=2)
+        print(f'[mmjepa] metrics written to {out}', flush=True)
 
 
 if __name__ == '__main__':

@@ -17,6 +17,7 @@ import mmjepa  # noqa: E402,F401  (registers models and the checkpoint allow-lis
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
+from mmjepa.utils.dist import setup_cpu_distributed  # noqa: E402
 
 
 def parse_args():
@@ -64,7 +65,9 @@ def merge_args(cfg: Config, args) -> Config:
         loader = cfg.get(name)
         if loader is None:
             continue
-        loader.setdefault('collate_fn', dict(type='default_collate'))
+        if cfg.get('default_scope', 'mmpretrain') == 'mmpretrain':
+            # mmpretrain's convention; mmseg and mmdet batch lists of samples (mmengine's pseudo_collate)
+            loader.setdefault('collate_fn', dict(type='default_collate'))
         if args.no_pin_memory:
             loader['pin_memory'] = False
         if args.no_persistent_workers or loader.get('num_workers', 0) == 0:
@@ -75,6 +78,7 @@ def merge_args(cfg: Config, args) -> Config:
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    setup_cpu_distributed(cfg)  # gloo on CPU-only machines (no-op otherwise)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
     if runner.rank == 0:

@@ -1,5 +1,7 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """Converters from other codebases' checkpoints to mmjepa's parameter names."""
+from .dmtjepa import convert_dmtjepa_checkpoint, convert_dmtjepa_head
 from .ijepa import convert_ijepa_checkpoint, convert_ijepa_encoder, convert_ijepa_predictor
 
-__all__ = ['convert_ijepa_checkpoint', 'convert_ijepa_encoder', 'convert_ijepa_predictor']
+__all__ = ['convert_dmtjepa_checkpoint', 'convert_dmtjepa_head', 'convert_ijepa_checkpoint', 'convert_ijepa_encoder',
+           'convert_ijepa_predictor']

@@ -350,6 +350,28 @@ def render_scene(rng: np.random.Generator, size: int = 64, main_class: Optional[
     return compose_scene(rng, size, specs, main=len(back), supersample=supersample)
 
 
+def render_class_scene(rng: np.random.Generator, size: int = 64, label: Optional[int] = None,
+                       num_instances: Tuple[int, int] = (2, 4), scale: Tuple[float, float] = (0.14, 0.26),
+                       max_overlap: float = 0.15, rotate: bool = True, supersample: int = 4) -> Scene:
+    """A classification scene: ``num_instances`` (inclusive range) objects of ONE class (``label``, random
+    when None), each with its own colour, size, position and rotation. What the images of a class share is
+    the shape alone, and every image shows it several times: the context of a JEPA mask then predicts
+    targets that hold the same shape, which is what the demo's probe reads. ``scene.main`` is the largest."""
+    if label is None:
+        label = int(rng.integers(len(CLASSES)))
+    specs, placed = [], []
+    for _ in range(int(rng.integers(num_instances[0], num_instances[1] + 1))):
+        found = _place(rng, size, label, scale, rotate, placed, max_overlap,
+                       min_area=max(4, int(0.5 * np.pi * (scale[0] * size)**2)), supersample=supersample)
+        if found is not None:
+            specs.append(found[0])
+            placed.append(found[1])
+    if not specs:
+        raise RuntimeError(f'Could not place any {CLASSES[label]} in a {size}x{size} image')
+    main = int(np.argmax([m.sum() for m in placed]))
+    return compose_scene(rng, size, specs, main=main, supersample=supersample)
+
+
 def render_multi_object_scene(rng: np.random.Generator, size: int = 64, num_objects: Tuple[int, int] = (2, 5),
                               scale: Tuple[float, float] = (0.1, 0.25), max_overlap: float = 0.3,
                               rotate: bool = True, supersample: int = 4) -> Scene:
@@ -399,3 +421,86 @@ def write_classification_set(root: str, num_train_per_class: int = 150, num_val_
         root=root, classes=list(CLASSES), image_size=int(image_size), seed=int(seed),
         num_train_per_class=counts['train'], num_val_per_class=counts['val'],
         num_train=counts['train'] * len(CLASSES), num_val=counts['val'] * len(CLASSES))
+
+
+# ------------------------------------------------------------------------------- dense-task writers
+def scene_rng(seed: int, split: str, index: int, task: str) -> np.random.Generator:
+    """The generator of one multi-object scene of ``task`` ('ade' or 'coco'), keyed by (seed, split,
+    index): independent of the classification images and of the number of scenes written."""
+    return np.random.default_rng([int(seed), 100 + {'ade': 0, 'coco': 1}[task], _SPLIT_IDS[split], int(index)])
+
+
+def write_segmentation_set(root: str, num_train: int = 400, num_val: int = 100, image_size: int = 64,
+                           seed: int = 0) -> dict:
+    """Write a semantic-segmentation set in the ADE20K layout, ``root/images/{training,validation}/*.png``
+    and ``root/annotations/{training,validation}/*.png`` (uint8 label maps).
+
+    Label semantics are ADE20K's with ``reduce_zero_label=True``: 0 is the background ("other", ignored
+    after the reduction) and ``c + 1`` is :data:`CLASSES` ``[c]``, so the reduced labels are 0..7.
+    """
+    counts = {'training': ('train', int(num_train)), 'validation': ('val', int(num_val))}
+    width = len(str(max(max(c for _, c in counts.values()) - 1, 0)))
+    for folder, (split, count) in counts.items():
+        img_dir, ann_dir = osp.join(root, 'images', folder), osp.join(root, 'annotations', folder)
+        os.makedirs(img_dir, exist_ok=True)
+        os.makedirs(ann_dir, exist_ok=True)
+        for index in range(count):
+            scene = render_multi_object_scene(scene_rng(seed, split, index, 'ade'), image_size)
+            name = f'{index:0{width}d}.png'
+            save_png(scene.image, osp.join(img_dir, name))
+            Image.fromarray(scene.semantic_map(background=0, offset=1), 'L').save(
+                osp.join(ann_dir, name), format='PNG', compress_level=6)
+    return dict(root=root, classes=list(CLASSES), image_size=int(image_size), seed=int(seed),
+                num_train=counts['training'][1], num_val=counts['validation'][1], reduce_zero_label=True)
+
+
+def mask_to_rle(mask: np.ndarray) -> dict:
+    """COCO *uncompressed* RLE of a binary HxW mask (column-major run lengths, starting with zeros);
+    pycocotools reads it with ``frPyObjects``."""
+    flat = np.asarray(mask, dtype=np.uint8).flatten(order='F')
+    change = np.flatnonzero(np.diff(flat)) + 1
+    bounds = np.concatenate([[0], change, [flat.size]])
+    runs = np.diff(bounds).tolist()
+    if flat.size and flat[0] == 1:
+        runs = [0] + runs
+    return dict(size=[int(mask.shape[0]), int(mask.shape[1])], counts=[int(r) for r in runs])
+
+
+def coco_instances(scene: 'Scene', image_id: int, first_ann_id: int) -> List[dict]:
+    """COCO ``annotations`` entries of a scene: bbox ``[x, y, w, h]``, uncompressed-RLE segmentation,
+    area (pixels), ``category_id`` = label + 1."""
+    anns = []
+    for i, obj in enumerate(scene.objects):
+        anns.append(dict(id=first_ann_id + i, image_id=int(image_id), category_id=obj.label + 1,
+                         bbox=[float(v) for v in obj.bbox], area=float(obj.area), iscrowd=0,
+                         segmentation=mask_to_rle(obj.mask)))
+    return anns
+
+
+def write_coco_set(root: str, num_train: int = 400, num_val: int = 100, image_size: int = 64,
+                   seed: int = 0) -> dict:
+    """Write an instance-segmentation set in the COCO layout: ``root/{train,val}/*.png`` and
+    ``root/annotations/instances_{train,val}.json`` (boxes and uncompressed-RLE masks, category ids
+    1..8 named after :data:`CLASSES`). Images without any object are still listed."""
+    import json
+    categories = [dict(id=i + 1, name=name, supercategory='shape') for i, name in enumerate(CLASSES)]
+    counts = {'train': int(num_train), 'val': int(num_val)}
+    width = len(str(max(max(counts.values()) - 1, 0)))
+    os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
+    num_anns = {}
+    for split, count in counts.items():
+        os.makedirs(osp.join(root, split), exist_ok=True)
+        images, anns = [], []
+        for index in range(count):
+            scene = render_multi_object_scene(scene_rng(seed, split, index, 'coco'), image_size)
+            name = f'{index:0{width}d}.png'
+            save_png(scene.image, osp.join(root, split, name))
+            images.append(dict(id=index + 1, file_name=name, height=int(image_size), width=int(image_size)))
+            anns.extend(coco_instances(scene, index + 1, len(anns) + 1))
+        with open(osp.join(root, 'annotations', f'instances_{split}.json'), 'w') as f:
+            json.dump(dict(info=dict(description='mmjepa demo shapes'), images=images, annotations=anns,
+                           categories=categories), f)
+        num_anns[split] = len(anns)
+    return dict(root=root, classes=list(CLASSES), image_size=int(image_size), seed=int(seed),
+                num_train=counts['train'], num_val=counts['val'], num_train_instances=num_anns['train'],
+                num_val_instances=num_anns['val'])

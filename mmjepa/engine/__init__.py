@@ -1,4 +1,5 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
+from .optimizers import LayerDecayOptimWrapperConstructor
 from .schedulers import WarmupCosineLR, WarmupCosineParamScheduler
 
-__all__ = ["WarmupCosineLR", "WarmupCosineParamScheduler"]
+__all__ = ["LayerDecayOptimWrapperConstructor", "WarmupCosineLR", "WarmupCosineParamScheduler"]

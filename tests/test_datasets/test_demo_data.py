@@ -142,7 +142,7 @@ def test_importable_without_mmengine():
 def test_make_demo_data_cli(tmp_path):
     script = osp.join(REPO, 'tools', 'dataset_converters', 'make_demo_data.py')
     cmd = [sys.executable, script, '--out', str(tmp_path), '--image-size', '32', '--train-per-class', '2',
-           '--val-per-class', '1', '--seed', '3']
+           '--val-per-class', '1', '--seed', '3', '--sets', 'imagenet']  # the ADE/COCO sets: tests/test_transfer
     first = subprocess.run(cmd, capture_output=True, text=True, check=True)
     root = tmp_path / 'imagenet'
     assert 'Wrote 16 train and 8 val images' in first.stdout and str(root) in first.stdout

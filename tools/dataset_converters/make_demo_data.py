@@ -1,11 +1,12 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
-"""Generate the embedded demo data (synthetic shapes, no download) under ``<out>/imagenet``.
+"""Generate the embedded demo data (synthetic shapes, no download): ``<out>/imagenet`` (classification,
+CustomDataset layout), ``<out>/ade`` (ADE20K layout) and ``<out>/coco`` (COCO instances JSON).
 
 Example::
 
     python tools/dataset_converters/make_demo_data.py --out data/demo
 
-The set is skipped when ``<out>/imagenet/settings.json`` records the same settings, and regenerated
+Each set is skipped when its ``settings.json`` records the same settings, and regenerated
 otherwise, into a temporary folder renamed into place at the end (an interrupted run leaves no half set).
 """
 import argparse
@@ -44,16 +45,16 @@ def parse_args(argv=None):
     parser.add_argument('--train-per-class', type=int, default=150)
     parser.add_argument('--val-per-class', type=int, default=40)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--sets', nargs='+', choices=['imagenet', 'ade', 'coco'], default=['imagenet', 'ade', 'coco'],
+                        help='sets to write (the ImageNet-layout set is always written)')
+    parser.add_argument('--dense-train', type=int, default=400, help='train scenes of the ADE20K / COCO sets')
+    parser.add_argument('--dense-val', type=int, default=100, help='val scenes of the ADE20K / COCO sets')
     return parser.parse_args(argv)
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    demo_data = load_demo_data()
-    target = osp.join(args.out, 'imagenet')
-    settings = dict(format_version=FORMAT_VERSION, image_size=args.image_size,
-                    train_per_class=args.train_per_class, val_per_class=args.val_per_class, seed=args.seed,
-                    classes=list(demo_data.CLASSES))
+def write_set(out: str, name: str, settings: dict, write, describe) -> str:
+    """Write ``<out>/<name>`` with ``write(tmp_dir) -> summary`` unless it holds the same ``settings``."""
+    target = osp.join(out, name)
     settings_path = osp.join(target, SETTINGS_FILE)
     if osp.isfile(settings_path):
         try:
@@ -62,32 +63,56 @@ def main(argv=None):
         except (OSError, ValueError):
             existing = None
         if existing == settings:
-            print(f'{target} already holds the demo set with these settings '
-                  f'({args.train_per_class}/{args.val_per_class} train/val images per class); skipping')
+            print(f'{target} already holds the demo set with these settings; skipping')
             return target
 
-    os.makedirs(args.out, exist_ok=True)
+    os.makedirs(out, exist_ok=True)
     start = time.time()
-    tmp = tempfile.mkdtemp(prefix='.imagenet.tmp-', dir=args.out)
+    tmp = tempfile.mkdtemp(prefix=f'.{name}.tmp-', dir=out)
     os.chmod(tmp, 0o755)
     try:
-        summary = demo_data.write_classification_set(
-            tmp, args.train_per_class, args.val_per_class, image_size=args.image_size, seed=args.seed)
+        summary = write(tmp)
         with open(osp.join(tmp, SETTINGS_FILE), 'w') as f:
             json.dump(settings, f, indent=2)
         old = None
         if osp.exists(target):  # move the old set aside first: the swap itself is two renames
-            old = tempfile.mkdtemp(prefix='.imagenet.old-', dir=args.out)
-            os.rename(target, osp.join(old, 'imagenet'))
+            old = tempfile.mkdtemp(prefix=f'.{name}.old-', dir=out)
+            os.rename(target, osp.join(old, name))
         os.rename(tmp, target)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    print(f'Wrote {summary["num_train"]} train and {summary["num_val"]} val images '
-          f'({len(demo_data.CLASSES)} classes, {args.image_size}x{args.image_size}, seed {args.seed}) '
-          f'to {target} in {time.time() - start:.1f}s')
+    print(f'{describe(summary)} to {target} in {time.time() - start:.1f}s')
+    return target
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    demo_data = load_demo_data()
+    common = dict(format_version=FORMAT_VERSION, image_size=args.image_size, seed=args.seed,
+                  classes=list(demo_data.CLASSES))
+    size = f'{args.image_size}x{args.image_size}, seed {args.seed}'
+    target = write_set(
+        args.out, 'imagenet', dict(common, train_per_class=args.train_per_class, val_per_class=args.val_per_class),
+        lambda d: demo_data.write_classification_set(d, args.train_per_class, args.val_per_class,
+                                                     image_size=args.image_size, seed=args.seed),
+        lambda s: f'Wrote {s["num_train"]} train and {s["num_val"]} val images ({len(demo_data.CLASSES)} classes, '
+                  f'{size})')
+    if 'ade' in args.sets:
+        write_set(
+            args.out, 'ade', dict(common, num_train=args.dense_train, num_val=args.dense_val, layout='ade20k'),
+            lambda d: demo_data.write_segmentation_set(d, args.dense_train, args.dense_val,
+                                                       image_size=args.image_size, seed=args.seed),
+            lambda s: f'Wrote {s["num_train"]} train and {s["num_val"]} val ADE20K-layout scenes ({size})')
+    if 'coco' in args.sets:
+        write_set(
+            args.out, 'coco', dict(common, num_train=args.dense_train, num_val=args.dense_val, layout='coco'),
+            lambda d: demo_data.write_coco_set(d, args.dense_train, args.dense_val,
+                                               image_size=args.image_size, seed=args.seed),
+            lambda s: f'Wrote {s["num_train"]} train and {s["num_val"]} val COCO-format scenes '
+                      f'({s["num_train_instances"]}/{s["num_val_instances"]} instances, {size})')
     return target
 
 

@@ -83,7 +83,11 @@ class IJEPA(BaseSelfSupervisor):
 
     def init_weights(self):
         super().init_weights()
-        self.target_generator.sync(self.backbone)
+        self.target_generator.sync(self.online_modules())
+
+    def online_modules(self) -> Dict[str, torch.nn.Module]:
+        """The online modules the target generator keeps EMA copies of (variants add their heads)."""
+        return dict(encoder=self.backbone)
 
     # ----------------------------------------------------------------------------------------------- steps
     def total_steps(self) -> int:
@@ -105,13 +109,20 @@ class IJEPA(BaseSelfSupervisor):
         generator = torch.Generator().manual_seed(self.mask_seed * 1_000_003 + self._step)
         context_idx, target_idx = self.mask_sampler(batch_size * world_size, generator)
         part = slice(rank * batch_size, (rank + 1) * batch_size)
-        return (context_idx[part].to(device, non_blocking=True),
-                target_idx[:, part].to(device, non_blocking=True))
+        context_idx, target_idx = context_idx[part], target_idx[:, part]
+        if torch.device(device).type == 'cuda':  # a copy from pageable memory would wait for the stream: pin
+            context_idx, target_idx = context_idx.pin_memory(), target_idx.pin_memory()
+        return context_idx.to(device, non_blocking=True), target_idx.to(device, non_blocking=True)
 
     # ------------------------------------------------------------------------------------------- forward
     def extract_feat(self, inputs: torch.Tensor):
         """Features of the target encoder (I-JEPA's evaluation protocol)."""
         return self.target_generator.encoder(inputs)
+
+    def compute_targets(self, inputs: torch.Tensor, context_idx: torch.Tensor,
+                        target_idx: torch.Tensor) -> torch.Tensor:
+        """Target branch: the target generator's representations of every block ([T*B, Kt, D])."""
+        return self.target_generator(inputs, target_idx)
 
     def predict_targets(self, inputs: torch.Tensor, context_idx: torch.Tensor,
                         target_idx: torch.Tensor) -> torch.Tensor:
@@ -125,8 +136,8 @@ class IJEPA(BaseSelfSupervisor):
         context_idx, target_idx = self.sample_masks(inputs.shape[0], inputs.device)
         momentum = self.momentum(self._step - 1) if self._step > 0 else 0.
         if self._step > 0:
-            self.target_generator.update(self.backbone, momentum)
-        targets = self.target_generator(inputs, target_idx)
+            self.target_generator.update(self.online_modules(), momentum)
+        targets = self.compute_targets(inputs, context_idx, target_idx)
         pred = self.predict_targets(inputs, context_idx, target_idx)
         loss = self.loss_module(pred, targets)
         self._step += 1

@@ -4,10 +4,12 @@ embedding and a forward that computes only the kept tokens."""
 from typing import Optional
 
 import torch
+from torch.utils.checkpoint import checkpoint
 from mmpretrain.models.backbones import VisionTransformer
 from mmpretrain.models.utils import resize_pos_embed
 from mmpretrain.registry import MODELS
 
+from ...utils.transfer import load_pretrained_strict
 from ..utils import gather_tokens, jepa_init_, sincos_2d_position_embedding
 
 
@@ -28,6 +30,8 @@ class JEPAViT(VisionTransformer):
             ``feedforward_channels``.
         out_type (str): Output of :meth:`forward` (the downstream interface). Defaults to ``'featmap'``
             ([B, D, h, w]), which adds no parameter; ``'avg_featmap'`` adds mmpretrain's pooled-feature LN.
+        with_cp (bool): Activation checkpointing of every block in :meth:`forward_tokens` when gradients
+            flow (less memory, one more block forward in the backward pass). Defaults to False.
         **kwargs: The other arguments of :class:`VisionTransformer`.
     """
     arch_zoo = {
@@ -47,6 +51,7 @@ class JEPAViT(VisionTransformer):
     def __init__(self,
                  arch: str = 'base',
                  out_type: str = 'featmap',
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None,
                  **kwargs):
         if kwargs.pop('with_cls_token', False):
@@ -54,22 +59,55 @@ class JEPAViT(VisionTransformer):
         super().__init__(arch=arch, out_type=out_type, with_cls_token=False, init_cfg=init_cfg, **kwargs)
         self.pos_embed.requires_grad_(False)
         self.num_heads = self.arch_settings['num_heads']
+        # Activation checkpointing of the blocks in forward_tokens (recomputed in the backward pass; only
+        # when gradients flow, so the no-grad EMA target encoder is unaffected).
+        self.with_cp = with_cp
 
     def init_weights(self):
-        super().init_weights()
-        if not (isinstance(self.init_cfg, dict) and self.init_cfg['type'] == 'Pretrained'):
+        """The official init, or a *strict* transfer when ``init_cfg`` is ``dict(type='Pretrained',
+        checkpoint=..., prefix=...)``: every backbone key must come from the checkpoint and every
+        checkpoint key under ``prefix`` must be used, else :class:`mmjepa.utils.TransferError` lists them
+        (mmengine's own ``Pretrained`` init only logs them). The file is loaded with ``weights_only=True``.
+        Use ``prefix='target_generator.encoder.'`` (target encoder, the default of the transfer configs) or
+        ``'backbone.'`` (context encoder, or a backbone-only file) for an mmjepa pretraining checkpoint."""
+        pretrained = self.init_cfg if isinstance(self.init_cfg, dict) and self.init_cfg['type'] == 'Pretrained' \
+            else None
+        if pretrained is None:
+            super().init_weights()
             jepa_init_(self)
             self.pos_embed.data.copy_(sincos_2d_position_embedding(self.embed_dims, self.patch_resolution))
+            return
+        if self._is_init:
+            return
+        load_pretrained_strict(self, pretrained['checkpoint'], prefix=pretrained.get('prefix'),
+                               map_location=pretrained.get('map_location', 'cpu'))
+        self._is_init = True
 
-    def forward_tokens(self, x: torch.Tensor, keep: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward_tokens(self, x: torch.Tensor, keep: Optional[torch.Tensor] = None,
+                       cond_tokens: Optional[torch.Tensor] = None,
+                       cond_shift: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Encode the patches of ``x`` ([B, 3, H, W]) listed in ``keep`` ([B, K] flat raster indices; all
-        patches when None). Returns the last layer's normalised tokens, [B, K, D]."""
+        patches when None). Returns the last layer's normalised tokens, [B, K, D].
+
+        Optional conditioning (EC-IJEPA; both None at transfer time and for I-JEPA): ``cond_tokens``
+        ([B, M, D]) are appended to the patch tokens, attended to by every block and dropped at the output;
+        ``cond_shift`` ([B, 1, D]) is added to every patch token after the position embedding.
+        """
         x, patch_resolution = self.patch_embed(x)
         x = x + resize_pos_embed(self.pos_embed, self.patch_resolution, patch_resolution,
                                  mode=self.interpolate_mode, num_extra_tokens=0)
         if keep is not None:
             x = gather_tokens(x, keep)
+        if cond_shift is not None:
+            x = x + cond_shift
+        num_patches = x.shape[1]
+        if cond_tokens is not None:
+            x = torch.cat([x, cond_tokens.to(x.dtype)], dim=1)
         x = self.pre_norm(self.drop_after_pos(x))
         for layer in self.layers:
-            x = layer(x)
+            if self.with_cp and x.requires_grad:
+                x = checkpoint(layer, x, use_reentrant=False)
+            else:
+                x = layer(x)
+        x = x[:, :num_patches]
         return self.ln1(x) if self.final_norm else x

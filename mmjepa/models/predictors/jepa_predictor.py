@@ -3,13 +3,38 @@
 from typing import Optional, Sequence
 
 import torch
+import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
+from mmpretrain.models.utils import MultiheadAttention
 from mmpretrain.registry import MODELS
 from torch import nn
 
 from ..utils import gather_tokens, jepa_init_, sincos_2d_position_embedding
+
+
+def last_layer_on_queries(layer: TransformerEncoderLayer, x: torch.Tensor, num_queries: int) -> torch.Tensor:
+    """``layer(x)[:, -num_queries:]`` without the outputs of the other tokens.
+
+    Every token still gives its key and value, but queries, attention output, projection and MLP are
+    computed for the last ``num_queries`` tokens only: the same result (up to float rounding) for a fraction
+    of the cost of the predictor's last block, whose context-token outputs would be discarded.
+    """
+    attn = layer.attn
+    if type(attn).forward is not MultiheadAttention.forward or attn.v_shortcut:
+        return layer(x)[:, -num_queries:]  # an attention variant this shortcut does not know: full layer
+    batch_size, num_tokens, dims = x.shape
+    h = layer.ln1(x)
+    weight, bias = attn.qkv.weight, attn.qkv.bias
+    q = F.linear(h[:, -num_queries:], weight[:attn.embed_dims], None if bias is None else bias[:attn.embed_dims])
+    kv = F.linear(h, weight[attn.embed_dims:], None if bias is None else bias[attn.embed_dims:])
+    q = q.reshape(batch_size, num_queries, attn.num_heads, attn.head_dims).transpose(1, 2)
+    k, v = kv.reshape(batch_size, num_tokens, 2, attn.num_heads, attn.head_dims).permute(2, 0, 3, 1, 4)
+    out = attn.scaled_dot_product_attention(q, k, v, dropout_p=attn.attn_drop if attn.training else 0.)
+    out = attn.proj(out.transpose(1, 2).reshape(batch_size, num_queries, attn.embed_dims))
+    x = x[:, -num_queries:] + attn.out_drop(attn.gamma1(attn.proj_drop(out)))
+    return layer.ffn(layer.ln2(x), identity=x)
 
 
 @MODELS.register_module()
@@ -83,6 +108,7 @@ class JEPAPredictor(BaseModule):
         x = x.repeat(num_blocks, 1, 1)
         queries = self.mask_token + gather_tokens(pos, target_idx)
         x = torch.cat([x, queries], dim=1)
-        for layer in self.layers:
+        for layer in self.layers[:-1]:
             x = layer(x)
-        return self.proj(self.ln1(x[:, -num_target:]))
+        x = last_layer_on_queries(self.layers[-1], x, num_target) if len(self.layers) else x[:, -num_target:]
+        return self.proj(self.ln1(x))

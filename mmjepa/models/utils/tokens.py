@@ -10,7 +10,8 @@ def gather_tokens(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     block-major order, the order in which the official code concatenates its ``apply_masks`` output.
     """
     if index.dim() == 3:
-        num_blocks = index.shape[0]
-        x = x.repeat(num_blocks, 1, 1)
-        index = index.flatten(0, 1)
+        # Advanced indexing instead of gathering from x repeated T times: no [T*B, N, D] copy of x (nor of
+        # its gradient in the backward pass, which accumulates straight into [B, N, D]).
+        batch = torch.arange(x.shape[0], device=index.device).view(1, -1, 1)
+        return x[batch, index].flatten(0, 1)
     return torch.gather(x, 1, index.unsqueeze(-1).expand(-1, -1, x.shape[-1]))

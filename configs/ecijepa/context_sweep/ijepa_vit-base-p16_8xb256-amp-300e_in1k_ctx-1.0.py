@@ -1,0 +1,3 @@
+# Context-size sweep, I-JEPA baseline at context scale 1.0 (see the ctx-0.4 file for the recipe).
+_base_ = ['./ijepa_vit-base-p16_8xb256-amp-300e_in1k_ctx-0.4.py']
+model = dict(mask_sampler=dict(context_scale=(1.0, 1.0)))

@@ -1,0 +1,50 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+"""Convert an official DMT-JEPA checkpoint to mmjepa.
+
+Usage::
+
+    python tools/model_converters/dmtjepa_to_mmjepa.py SRC DST [--backbone-only] [--encoder {target,context}]
+
+The official files have the I-JEPA format; without ``--backbone-only`` DST is a full :class:`DMTJEPA`
+pretraining checkpoint (``backbone.``, ``target_generator.encoder.``, ``predictor.`` and, when the source
+has them, the aggregation heads ``agg_head.`` / ``target_generator.agg_head.``) for ``load_from``; with it,
+DST holds ``backbone.*`` only, for ``init_cfg=dict(type='Pretrained', checkpoint=DST, prefix='backbone.')``.
+The official training script does not save the heads, so converted official files have none: a model
+loading them keeps its initialised heads. SRC is loaded with ``weights_only=True``.
+"""
+import os.path as osp
+import sys
+import zipfile
+from collections import Counter
+
+import torch
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from ijepa_to_mmjepa import parse_args, save_atomic  # noqa: E402
+
+try:
+    from mmjepa.converters import convert_dmtjepa_checkpoint
+except ImportError:  # not installed: use the repository this script lives in
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+    from mmjepa.converters import convert_dmtjepa_checkpoint
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    ckpt = torch.load(args.src, map_location='cpu', weights_only=True, mmap=zipfile.is_zipfile(args.src))
+    out = convert_dmtjepa_checkpoint(ckpt, backbone_only=args.backbone_only, encoder=args.encoder)
+    save_atomic(out, args.dst)
+    meta = out['meta']
+    print(f'Wrote {args.dst} from the {meta["source_format"]}-format DMT-JEPA checkpoint (epoch {meta["epoch"]}); '
+          f'heads: {meta["heads"]}')
+    counts = Counter('.'.join(k.split('.')[:2]) if k.startswith('target_generator.') else k.split('.')[0]
+                     for k in out['state_dict'])
+    for part, n in counts.items():
+        print(f'  {part}.*: {n} tensors')
+    if not args.backbone_only and meta['heads'] == 'none in the source':
+        print('  no aggregation heads in the source (the official code does not save them): agg_head.* and '
+              'target_generator.agg_head.* keep their initialisation when loaded')
+
+
+if __name__ == '__main__':
+    main()
