@@ -5,6 +5,7 @@ import json
 import os.path as osp
 
 import pytest
+import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(ROOT, 'configs/demo/ijepa_vit-tiny-p8_1xb64-16e_demo-64px.py')
@@ -19,8 +20,12 @@ def load_tool(name):
 
 def test_benchmark_demo_config_writes_json(tmp_path):
     out = tmp_path / 'bench.json'
-    load_tool('benchmark').main([DEMO, '--batch-size', '4', '--iters', '2', '--warmup', '1', '--device', 'cpu',
-                                 '--quiet', '--out', str(out)])
+    threads = torch.get_num_threads()
+    try:
+        load_tool('benchmark').main([DEMO, '--batch-size', '4', '--iters', '2', '--warmup', '1', '--device', 'cpu',
+                                     '--threads', '1', '--quiet', '--out', str(out)])
+    finally:
+        torch.set_num_threads(threads)
     result = json.loads(out.read_text())
     for key in ('config', 'device', 'device_name', 'torch', 'amp', 'compile', 'flop_counter', 'results'):
         assert key in result
@@ -42,5 +47,9 @@ def test_benchmark_rejects_amp_on_cpu():
 
 
 def test_benchmark_masks_reports_rates():
-    rates = load_tool('benchmark_masks').main(['--batch-size', '16', '--seconds', '0.2'])
+    threads = torch.get_num_threads()
+    try:
+        rates = load_tool('benchmark_masks').main(['--batch-size', '16', '--seconds', '0.2'])
+    finally:
+        torch.set_num_threads(threads)
     assert rates['draws_per_s'] > 0 and rates['best_block_draws_per_s'] > 0
