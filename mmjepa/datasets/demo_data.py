@@ -404,7 +404,8 @@ def save_png(image: np.ndarray, path: str) -> None:
 def write_classification_set(root: str, num_train_per_class: int = 150, num_val_per_class: int = 40,
                              image_size: int = 64, seed: int = 0) -> dict:
     """Write a classification set in mmpretrain's ``CustomDataset`` folder layout,
-    ``root/{train,val}/<class_name>/<index>.png``, one main object per image (see :func:`render_scene`).
+    ``root/{train,val}/<class_name>/<index>.png``: several objects of the image's class, nothing else (see
+    :func:`render_class_scene`).
 
     The same arguments give byte-identical files. Returns a summary dict.
     """
@@ -415,7 +416,7 @@ def write_classification_set(root: str, num_train_per_class: int = 150, num_val_
             folder = osp.join(root, split, name)
             os.makedirs(folder, exist_ok=True)
             for index in range(count):
-                scene = render_scene(image_rng(seed, split, label, index), image_size, main_class=label)
+                scene = render_class_scene(image_rng(seed, split, label, index), image_size, label=label)
                 save_png(scene.image, osp.join(folder, f'{index:0{width}d}.png'))
     return dict(
         root=root, classes=list(CLASSES), image_size=int(image_size), seed=int(seed),

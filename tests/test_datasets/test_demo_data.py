@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from mmjepa.datasets import demo_data
-from mmjepa.datasets.demo_data import (CLASSES, image_rng, mask_bbox, render_multi_object_scene, render_scene,
+from mmjepa.datasets.demo_data import (CLASSES, image_rng, mask_bbox, render_class_scene, render_multi_object_scene,
+                                       render_scene,
                                        write_classification_set)
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -159,3 +160,13 @@ def test_make_demo_data_cli(tmp_path):
     assert 'Wrote 24 train' in third.stdout
     assert len(_digest(root)) == 24 + 8 + 1
     assert sorted(os.listdir(tmp_path)) == ['imagenet']  # no temporary folder left behind
+
+
+def test_class_scenes_repeat_one_shape():
+    """The classification images: 2-4 objects, all of the image's class, each with its own colour."""
+    for label in range(len(CLASSES)):
+        scene = render_class_scene(image_rng(0, 'train', label, 0), 64, label=label)
+        assert 2 <= len(scene.objects) <= 4 and scene.label == label
+        assert all(o.label == label for o in scene.objects)
+        again = render_class_scene(image_rng(0, 'train', label, 0), 64, label=label)
+        np.testing.assert_array_equal(scene.image, again.image)

@@ -20,7 +20,7 @@ import tempfile
 import time
 
 SETTINGS_FILE = 'settings.json'
-FORMAT_VERSION = 2  # bump when the generator's output changes, so old sets are regenerated
+FORMAT_VERSION = 3  # bump when the generator's output changes, so old sets are regenerated
 
 
 def load_demo_data():
@@ -43,7 +43,7 @@ def parse_args(argv=None):
     parser.add_argument('--out', default='data/demo', help='output root; the set goes to <out>/imagenet')
     parser.add_argument('--image-size', type=int, default=64)
     parser.add_argument('--train-per-class', type=int, default=150)
-    parser.add_argument('--val-per-class', type=int, default=40)
+    parser.add_argument('--val-per-class', type=int, default=80)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--sets', nargs='+', choices=['imagenet', 'ade', 'coco'], default=['imagenet', 'ade', 'coco'],
                         help='sets to write (the ImageNet-layout set is always written)')
