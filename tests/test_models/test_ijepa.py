@@ -104,7 +104,8 @@ def test_mismatched_mask_grid_is_a_build_error():
         tiny_ijepa(mask_sampler=dict(type='MultiBlockMaskSampler', input_size=14))
 
 
-def official_lr(step, warmup, total, start=2e-4, ref=1e-3, final=1e-6):
+def official_lr(step, warmup, total, ref=1e-3, start_factor=0.2, final=1e-6):
+    start = start_factor * ref
     if step < warmup:
         return start + step * (ref - start) / warmup
     progress = (step - warmup) / (total - warmup)
@@ -143,7 +144,8 @@ def test_lr_and_weight_decay_schedules_match_the_official_formulas(config):
         schedulers.append(cls.build_iter_from_epoch(wrapper.optimizer, epoch_length=ipe, **sched))
     total = epochs * ipe
     for step in range(total):
-        assert groups[0]['lr'] == pytest.approx(official_lr(step, warmup, total), rel=1e-6, abs=1e-12), step
+        expect = official_lr(step, warmup, total, ref=cfg.optim_wrapper.optimizer.lr)
+        assert groups[0]['lr'] == pytest.approx(expect, rel=1e-6, abs=1e-12), step
         assert decayed[0]['weight_decay'] == pytest.approx(official_wd(step, total), rel=1e-6), step
         wrapper.optimizer.step()
         for s in schedulers:
