@@ -17,7 +17,7 @@ import mmjepa  # noqa: E402,F401
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
-from mmjepa.utils.dist import setup_cpu_distributed  # noqa: E402
+from mmjepa.utils.dist import setup_cpu_distributed, teardown_distributed  # noqa: E402
 
 
 def parse_args():
@@ -66,6 +66,7 @@ def main():
                            metrics={k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))}),
                       f, indent=2)
         print(f'[mmjepa] metrics written to {out}', flush=True)
+    teardown_distributed()
 
 
 if __name__ == '__main__':

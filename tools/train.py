@@ -17,7 +17,7 @@ import mmjepa  # noqa: E402,F401  (registers models and the checkpoint allow-lis
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
-from mmjepa.utils.dist import setup_cpu_distributed  # noqa: E402
+from mmjepa.utils.dist import setup_cpu_distributed, teardown_distributed  # noqa: E402
 
 
 def parse_args():
@@ -83,6 +83,7 @@ def main():
     runner.train()
     if runner.rank == 0:
         print(f'[mmjepa] logs and checkpoints in {osp.abspath(cfg.work_dir)}', flush=True)
+    teardown_distributed()
 
 
 if __name__ == '__main__':

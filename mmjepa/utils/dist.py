@@ -25,3 +25,12 @@ def setup_cpu_distributed(cfg) -> bool:
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
     return True
+
+
+def teardown_distributed() -> None:
+    """Wait for every rank, then destroy the process group: a gloo group left to the interpreter's exit can
+    abort (SIGABRT) while another rank is still using it."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
