@@ -8,7 +8,6 @@ the pretraining checkpoint), features are the average-pooled patch tokens of the
 """
 import argparse
 import json
-import logging
 import os
 import os.path as osp
 import sys
@@ -48,7 +47,7 @@ def extract(model, loader):
 def main(argv=None):
     args = parse_args(argv)
     from mmengine.config import Config
-    from mmengine.logging import MMLogger
+    from mmjepa.utils.logging import init_weights_quietly
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
     from mmpretrain.registry import MODELS
@@ -69,13 +68,7 @@ def main(argv=None):
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     start = time.time()
     model = MODELS.build(cfg.model)
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        model.init_weights()
-    finally:
-        logger.setLevel(level)
+    init_weights_quietly(model)
     model.eval()
     test_pipeline = cfg.test_dataloader.dataset.pipeline
     bank_cfg = cfg.train_dataloader.copy()

@@ -13,7 +13,6 @@ probe's training set, the val split is evaluated.
 """
 import argparse
 import json
-import logging
 import os
 import os.path as osp
 import sys
@@ -104,21 +103,14 @@ def build_model(config: str, checkpoint: Optional[str] = None, device: str = 'cp
         sys.path.insert(0, repo)
     import mmjepa  # noqa: F401  (registers the models into mmpretrain's registry)
     from mmengine.config import Config
-    from mmengine.logging import MMLogger
+    from mmjepa.utils.logging import init_weights_quietly
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import MODELS
 
     cfg = Config.fromfile(config)
     init_default_scope('mmpretrain')
     model = MODELS.build(cfg.model)
-    # mmengine logs the init of every parameter at INFO level: keep the console readable.
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        model.init_weights()
-    finally:
-        logger.setLevel(level)
+    init_weights_quietly(model)
     if checkpoint is not None:
         ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
         state_dict = ckpt['state_dict'] if isinstance(ckpt, dict) and 'state_dict' in ckpt else ckpt
