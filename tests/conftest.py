@@ -9,6 +9,16 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 
+@pytest.fixture(autouse=True)
+def isolated_default_scope():
+    """Each test starts with the registry scope the previous one found: a Runner or init_default_scope in
+    one test must not change which registry the next test builds from."""
+    from mmengine.registry import DefaultScope
+    saved = dict(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict = saved
+
+
 @pytest.fixture(scope='session')
 def tiny_demo_set(tmp_path_factory):
     """A few images per class of the demo generator, in CustomDataset layout."""

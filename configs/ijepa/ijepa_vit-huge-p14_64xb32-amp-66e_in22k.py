@@ -8,7 +8,8 @@ _base_ = [
 ]
 optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16')
 model = dict(backbone=dict(arch='huge', patch_size=14), predictor=dict(depth=12))
-train_dataloader = dict(batch_size=32, dataset=dict(type='ImageNet21k', data_root='data/imagenet21k/'))
+train_dataloader = dict(
+    batch_size=32, dataset=dict(dataset=dict(type='ImageNet21k', data_root='data/imagenet21k/')))
 
 max_epochs = 66
 warmup_epochs = 3

@@ -12,10 +12,10 @@ model = dict(
     predictor=dict(depth=12))
 train_dataloader = dict(
     batch_size=16,
-    dataset=dict(pipeline=[
-        dict(type='LoadImageFromFile'),
+    dataset=dict(dataset=dict(pipeline=[
+        dict(type='StrictLoadImageFromFile'),
         dict(type='RandomResizedCrop', scale=crop_size, crop_ratio_range=(0.3, 1.0), backend='pillow',
              interpolation='bilinear'),
         dict(type='PackInputs'),
-    ]))
+    ])))
 auto_scale_lr = dict(base_batch_size=2048, enable=False)

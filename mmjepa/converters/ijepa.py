@@ -99,7 +99,9 @@ def _split_source(ckpt) -> Tuple[str, Dict[str, Optional[Mapping]]]:
             break
     keys = list(_strip_ddp(ckpt))
     if any(k.startswith(('backbone.', 'target_generator.')) for k in keys):
-        raise ValueError('This is already an mmjepa/mmpretrain checkpoint (keys start with backbone.)')
+        raise ValueError('This is already an mmjepa/mmpretrain checkpoint (keys start with backbone.), not '
+                         f'{expected}: nothing to convert; use it directly (load_from=FILE, or init_cfg=dict('
+                         "type='Pretrained', checkpoint=FILE, prefix='target_generator.encoder.'))")
     if not any(k.startswith(('patch_embed.', 'blocks.')) for k in keys):
         raise ValueError(f'Expected {expected}; found the keys {keys[:10]}{"..." if len(keys) > 10 else ""}')
     return 'timm', {'single': ckpt}

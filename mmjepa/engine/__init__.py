@@ -1,5 +1,8 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
+from . import hooks  # noqa: F401
+from .loops import ResumableEpochBasedTrainLoop
 from .optimizers import LayerDecayOptimWrapperConstructor
 from .schedulers import WarmupCosineLR, WarmupCosineParamScheduler
 
-__all__ = ["LayerDecayOptimWrapperConstructor", "WarmupCosineLR", "WarmupCosineParamScheduler"]
+__all__ = [
+    "ResumableEpochBasedTrainLoop", "LayerDecayOptimWrapperConstructor", "WarmupCosineLR", "WarmupCosineParamScheduler"]

@@ -8,6 +8,8 @@ prefix, or raises :class:`TransferError` listing what is missing and what is lef
 ``torch.load(weights_only=True)``: checkpoints are data, not code.
 """
 import os.path as osp
+import pickle
+import re
 from collections import OrderedDict
 from typing import Dict, List, Mapping, Optional
 
@@ -25,8 +27,68 @@ class TransferError(KeyError):
         return str(self.args[0]) if self.args else ''
 
 
+class CheckpointFormatError(ValueError):
+    """A file is not a readable PyTorch checkpoint (text, random bytes, empty, a zip of something else...)."""
+
+
+class UnsafeCheckpointError(CheckpointFormatError, pickle.UnpicklingError):
+    """A checkpoint references Python code or classes (not plain data) and was not unpickled."""
+
+
+_GLOBAL_RE = re.compile(r'GLOBAL ([\w.]+)')
+
+
+def safe_torch_load(filename: str, map_location: str = 'cpu', expected: str = 'a PyTorch checkpoint',
+                    mmap: bool = False):
+    """``torch.load(weights_only=True)`` whose errors name the file and say what was ``expected``.
+
+    Raises :class:`UnsafeCheckpointError` for a file that references code (a malicious pickle, a whole pickled
+    model) and :class:`CheckpointFormatError` for anything else torch cannot read; nothing in the file runs.
+    """
+    if osp.isfile(filename) and osp.getsize(filename) == 0:
+        raise CheckpointFormatError(f'{filename!r} is an empty file (0 bytes); expected {expected}')
+    try:
+        return torch.load(filename, map_location=map_location, weights_only=True, mmap=mmap)
+    except (FileNotFoundError, MemoryError):
+        raise
+    except pickle.UnpicklingError as exc:
+        found = _GLOBAL_RE.search(str(exc))
+        if found:
+            raise UnsafeCheckpointError(
+                f'Refused to load {filename!r}: it is not plain data but references the Python object '
+                f'{found[1]} (code, or a pickled class such as a whole model), and mmjepa loads checkpoints with '
+                f'torch.load(weights_only=True) so that no file can run code. Expected {expected}. If the file '
+                'holds a whole model from a source you trust, re-save its state_dict() there') from None
+        raise CheckpointFormatError(f'{filename!r} is not a PyTorch checkpoint ({_what_is_it(filename, exc)}); '
+                                    f'expected {expected}') from exc
+    except Exception as exc:  # text or random bytes: KeyError, EOFError, RuntimeError from the zip reader...
+        raise CheckpointFormatError(f'{filename!r} is not a PyTorch checkpoint ({_what_is_it(filename, exc)}); '
+                                    f'expected {expected}') from exc
+
+
+def _text_head(filename: str) -> Optional[str]:
+    """The first characters of ``filename`` if it starts as text, else None."""
+    try:
+        with open(filename, 'rb') as f:
+            text = f.read(60).decode('utf-8')
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if text and all(c.isprintable() or c.isspace() for c in text) else None
+
+
+def _what_is_it(filename: str, exc: Exception) -> str:
+    head = _text_head(filename)
+    if head is not None:
+        return (f'it is a text file starting with {head!r}: a Git LFS pointer, or an HTML page saved by a '
+                'failed download?')
+    if isinstance(exc, pickle.UnpicklingError):
+        return 'unpickling failed: random or corrupted bytes'
+    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''
+    return f'torch.load raised {type(exc).__name__}: {detail}'.rstrip(': ')
+
+
 def load_checkpoint_file(filename: str, map_location: str = 'cpu') -> Mapping:
-    """Load a checkpoint as data (``weights_only=True``); URLs go through mmengine's loader, which uses
+    """Load a checkpoint as data (:func:`safe_torch_load`); URLs go through mmengine's loader, which uses
     torch's ``weights_only=True`` default on torch >= 2.6."""
     if filename.startswith(('http://', 'https://', 's3://', 'open-mmlab://', 'torchvision://')):
         from mmengine.runner import CheckpointLoader
@@ -35,7 +97,8 @@ def load_checkpoint_file(filename: str, map_location: str = 'cpu') -> Mapping:
     if not osp.isfile(filename):
         raise FileNotFoundError(f'Pretrained checkpoint not found: {filename!r} (set the backbone '
                                 "init_cfg.checkpoint, e.g. --cfg-options model.backbone.init_cfg.checkpoint=PATH)")
-    return torch.load(filename, map_location=map_location, weights_only=True)
+    return safe_torch_load(filename, map_location,
+                           expected='an mmjepa checkpoint or a backbone state dict (init_cfg.checkpoint)')
 
 
 def unwrap_state_dict(ckpt: Mapping) -> Mapping:
@@ -76,6 +139,9 @@ def check_keys(module: nn.Module, state_dict: Mapping, source: str = 'checkpoint
     missing, unexpected = sorted(expected - given), sorted(given - expected)
     if missing or unexpected:
         lines = [f'Transfer of {source} into {type(module).__name__} does not match:']
+        if given and not expected & given:
+            lines.append(f'  none of the {len(given)} checkpoint keys is a backbone key: the checkpoint is of '
+                         f'another model (its key prefixes: {_prefixes(sorted(given), 1)[:8]})')
         if missing:
             lines.append(f'  {len(missing)} backbone key(s) missing from the checkpoint: {missing}')
         if unexpected:
@@ -85,6 +151,18 @@ def check_keys(module: nn.Module, state_dict: Mapping, source: str = 'checkpoint
         raise TransferError('\n'.join(lines))
 
 
+def _foreign_format(ckpt) -> Optional[str]:
+    """Name the official format of ``ckpt`` (that the converters take), or None."""
+    if not isinstance(ckpt, Mapping):
+        return None
+    if any(isinstance(ckpt.get(k), Mapping) for k in ('encoder', 'target_encoder')):
+        return "an official I-JEPA/DMT-JEPA checkpoint (top-level 'encoder', 'target_encoder', 'predictor')"
+    keys = {k[len('module.'):] if k.startswith('module.') else k for k in unwrap_state_dict(ckpt)}
+    if 'patch_embed.proj.weight' in keys and any(k.startswith('blocks.') for k in keys):
+        return "a timm-style encoder state dict ('patch_embed.proj.weight', 'blocks.*')"
+    return None
+
+
 def load_pretrained_strict(module: nn.Module, checkpoint: str, prefix: Optional[str] = None,
                            map_location: str = 'cpu') -> Dict[str, torch.Tensor]:
     """Load ``checkpoint`` (entries under ``prefix``) into ``module``, all keys matched both ways.
@@ -92,7 +170,13 @@ def load_pretrained_strict(module: nn.Module, checkpoint: str, prefix: Optional[
     ``module``'s load-state-dict pre-hooks (e.g. the ViT ``pos_embed`` resize) still apply. Returns the
     state dict that was loaded.
     """
-    state_dict = select_prefix(unwrap_state_dict(load_checkpoint_file(checkpoint, map_location)), prefix)
+    ckpt = load_checkpoint_file(checkpoint, map_location)
+    foreign = _foreign_format(ckpt)
+    if foreign:
+        raise TransferError(f'{checkpoint!r} is {foreign}, not an mmjepa checkpoint: convert it first with '
+                            f'python tools/model_converters/ijepa_to_mmjepa.py {checkpoint} OUT.pth (or '
+                            'dmtjepa_to_mmjepa.py for DMT-JEPA) and set init_cfg.checkpoint to OUT.pth')
+    state_dict = select_prefix(unwrap_state_dict(ckpt), prefix)
     check_keys(module, state_dict, f'{checkpoint!r} (prefix {prefix!r})')
     module.load_state_dict(state_dict, strict=True)
     return state_dict

@@ -97,7 +97,10 @@ def load_config(args):
 
 def crop_size_of(cfg) -> int:
     """The training crop: the pipeline's RandomResizedCrop, else the backbone's img_size, else 224."""
-    pipeline = cfg.get('train_pipeline') or cfg.get('train_dataloader', {}).get('dataset', {}).get('pipeline', [])
+    dataset = cfg.get('train_dataloader', {}).get('dataset', {})
+    while 'dataset' in dataset:  # dataset wrappers (SeededDataset, RepeatDataset, ...)
+        dataset = dataset['dataset']
+    pipeline = dataset.get('pipeline') or cfg.get('train_pipeline') or []
     for step in pipeline or []:
         if 'RandomResizedCrop' in str(step.get('type', '')):
             scale = step.get('scale', step.get('size'))

@@ -14,24 +14,22 @@ loading them keeps its initialised heads. SRC is loaded with ``weights_only=True
 """
 import os.path as osp
 import sys
-import zipfile
 from collections import Counter
 
-import torch
-
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from ijepa_to_mmjepa import parse_args, save_atomic  # noqa: E402
+from ijepa_to_mmjepa import parse_args  # noqa: E402
 
 try:
     from mmjepa.converters import convert_dmtjepa_checkpoint
 except ImportError:  # not installed: use the repository this script lives in
     sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
     from mmjepa.converters import convert_dmtjepa_checkpoint
+from mmjepa.converters.io import load_source, save_atomic  # noqa: E402
 
 
 def main(argv=None):
     args = parse_args(argv)
-    ckpt = torch.load(args.src, map_location='cpu', weights_only=True, mmap=zipfile.is_zipfile(args.src))
+    ckpt = load_source(args.src, expected='an official DMT-JEPA checkpoint (I-JEPA format, .pth.tar)')
     out = convert_dmtjepa_checkpoint(ckpt, backbone_only=args.backbone_only, encoder=args.encoder)
     save_atomic(out, args.dst)
     meta = out['meta']

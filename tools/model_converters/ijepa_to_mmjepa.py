@@ -11,20 +11,16 @@ Without ``--backbone-only`` DST is a full pretraining checkpoint (``backbone.``,
 SRC is loaded with ``weights_only=True``: a file that carries code is refused.
 """
 import argparse
-import os
 import os.path as osp
 import sys
-import tempfile
-import zipfile
 from collections import Counter
-
-import torch
 
 try:
     from mmjepa.converters import convert_ijepa_checkpoint
 except ImportError:  # not installed: use the repository this script lives in
     sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
     from mmjepa.converters import convert_ijepa_checkpoint
+from mmjepa.converters.io import load_source, save_atomic
 
 
 def parse_args(argv=None):
@@ -37,25 +33,10 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def save_atomic(obj, dst: str) -> None:
-    """torch.save to a temporary file next to ``dst``, then rename it into place."""
-    folder = osp.dirname(osp.abspath(dst))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.' + osp.basename(dst) + '.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(obj, f)
-        os.replace(tmp, dst)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def main(argv=None):
     args = parse_args(argv)
-    # mmap the zip format: the optimizer moments (most of an official file) are then never read.
-    ckpt = torch.load(args.src, map_location='cpu', weights_only=True, mmap=zipfile.is_zipfile(args.src))
+    # memory-mapped: the optimizer moments (most of an official file) are never read
+    ckpt = load_source(args.src, expected='an official I-JEPA checkpoint (.pth.tar) or a timm-style state dict')
     out = convert_ijepa_checkpoint(ckpt, backbone_only=args.backbone_only, encoder=args.encoder)
     save_atomic(out, args.dst)
     counts = Counter('target_generator.encoder' if k.startswith('target_generator.encoder.') else k.split('.')[0]

@@ -11,7 +11,7 @@ data_preprocessor = dict(
     to_rgb=True)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='StrictLoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=crop_size, crop_ratio_range=(0.3, 1.0), backend='pillow',
          interpolation='bilinear'),
     dict(type='PackInputs'),
@@ -22,6 +22,9 @@ train_dataloader = dict(
     num_workers=2,
     persistent_workers=True,
     drop_last=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # exact resume: mid-epoch skipping, and each sample's augmentation seeded by (seed, epoch, index)
+    sampler=dict(type='ResumableSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type=dataset_type, data_root=data_root, data_prefix='train', pipeline=train_pipeline))
+    dataset=dict(
+        type='SeededDataset',
+        dataset=dict(type=dataset_type, data_root=data_root, data_prefix='train', pipeline=train_pipeline)))

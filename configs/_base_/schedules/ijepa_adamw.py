@@ -20,4 +20,5 @@ param_scheduler = [
          by_epoch=True, begin=0, end=max_epochs, T_max=max_epochs, convert_to_iter_based=True),
 ]
 
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+# mmengine's EpochBasedTrainLoop, plus exact mid-epoch resume from iteration checkpoints
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs)

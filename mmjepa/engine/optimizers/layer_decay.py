@@ -93,4 +93,3 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         print_log(f'Layer-wise lr decay {rate} over {num_layers} layers: {len(ordered)} param groups, '
                   f'{sum(len(g["params"]) for g in ordered)} trainable tensors', logger='current')
         params.extend(ordered)
-

@@ -24,9 +24,11 @@ class IJEPA(BaseSelfSupervisor):
     regress. ``tensor`` mode returns the target encoder's output, the encoder I-JEPA evaluates.
 
     Masks are drawn in the model from a generator seeded by ``(mask_seed, step)``, for the global batch
-    (per-GPU batch x world size); each rank takes its slice. The step counter is a buffer saved with the
-    weights, so a resumed run draws the same masks, and N ranks draw the same masks as one process with the
-    whole batch (the official collator truncates context lists per GPU; here per global batch).
+    (per-GPU batch x world size). Rank ``r`` takes the masks of global positions ``r, r + world, ...``: the
+    samples mmengine's samplers give it, which interleave the ranks. The step counter is a buffer saved with
+    the weights, so a resumed run draws the same masks, and N ranks pair every image with the same masks as
+    one process with the whole batch (the official collator draws and truncates per GPU; here per global
+    batch, so all ranks keep the same number of context and target patches).
 
     Args:
         backbone (dict): Context encoder (:class:`JEPAViT`).
@@ -108,8 +110,7 @@ class IJEPA(BaseSelfSupervisor):
         rank, world_size = get_dist_info()
         generator = torch.Generator().manual_seed(self.mask_seed * 1_000_003 + self._step)
         context_idx, target_idx = self.mask_sampler(batch_size * world_size, generator)
-        part = slice(rank * batch_size, (rank + 1) * batch_size)
-        context_idx, target_idx = context_idx[part], target_idx[:, part]
+        context_idx, target_idx = context_idx[rank::world_size], target_idx[:, rank::world_size]
         if torch.device(device).type == 'cuda':  # a copy from pageable memory would wait for the stream: pin
             context_idx, target_idx = context_idx.pin_memory(), target_idx.pin_memory()
         return context_idx.to(device, non_blocking=True), target_idx.to(device, non_blocking=True)
@@ -118,6 +119,12 @@ class IJEPA(BaseSelfSupervisor):
     def extract_feat(self, inputs: torch.Tensor):
         """Features of the target encoder (I-JEPA's evaluation protocol)."""
         return self.target_generator.encoder(inputs)
+
+    @torch.no_grad()
+    def target_features(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The target encoder's patch tokens of the whole images ([B, N, D]; the tokens of
+        :meth:`extract_feat`, unconditioned), e.g. for :class:`CollapseMonitorHook`."""
+        return self.target_generator.encoder.forward_tokens(inputs)
 
     def compute_targets(self, inputs: torch.Tensor, context_idx: torch.Tensor,
                         target_idx: torch.Tensor) -> torch.Tensor:

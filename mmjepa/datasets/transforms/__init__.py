@@ -1,0 +1,5 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+"""Data transforms registered in the root registry (visible from mmpretrain, mmseg and mmdet scopes)."""
+from .loading import BadImageError, StrictLoadImageFromFile
+
+__all__ = ['BadImageError', 'StrictLoadImageFromFile']
