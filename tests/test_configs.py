@@ -19,3 +19,23 @@ def test_config_parses(path):
             'IJEPA', 'DMTJEPA', 'ECIJEPA'):
         assert cfg.param_scheduler[0]['type'] == 'WarmupCosineLR'
         assert cfg.param_scheduler[0]['end'] == cfg.train_cfg.max_epochs
+
+
+def test_every_algorithm_folder_has_a_metafile_in_the_model_index():
+    import yaml
+    with open(osp.join(ROOT, 'model-index.yml')) as f:
+        imported = yaml.safe_load(f)['Import']
+    folders = {'ijepa', 'dmtjepa', 'ecijepa'}
+    assert {osp.basename(osp.dirname(p)) for p in imported} == folders
+    for path in imported:
+        with open(osp.join(ROOT, path)) as f:
+            meta = yaml.safe_load(f)
+        folder = osp.dirname(path)
+        listed = {m['Config'] for m in meta['Models']}
+        recipes = {osp.relpath(p, ROOT) for p in glob.glob(osp.join(ROOT, folder, '*.py'))}
+        assert listed == recipes, path  # every recipe of the folder, nothing else
+        for model in meta['Models']:
+            assert model['In Collection'] == meta['Collections'][0]['Name']
+            assert {'Architecture', 'Epochs', 'Training Data'} <= set(model['Metadata'])
+            for result in model['Results'] or []:
+                assert result.get('Reported'), f'{model["Name"]}: a result without its source'
