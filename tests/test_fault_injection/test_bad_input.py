@@ -459,3 +459,10 @@ def test_runner_load_checkpoint_and_load_from_refuse_code(malicious, tmp_path):
         with pytest.raises(pickle.UnpicklingError, match='Weights only load failed'):
             runner.load_or_resume()  # the load_from path
     assert not marker.exists()
+
+
+@pytest.mark.parametrize('img_size', [60, (64, 60)])
+def test_image_size_not_divisible_by_the_patch_is_a_build_error(img_size):
+    from mmjepa.models import JEPAViT
+    with pytest.raises(ValueError, match=r'backbone\.img_size=.* not divisible by model\.backbone\.patch_size=8'):
+        JEPAViT(arch='tiny', img_size=img_size, patch_size=8)

@@ -56,6 +56,11 @@ class JEPAViT(VisionTransformer):
                  **kwargs):
         if kwargs.pop('with_cls_token', False):
             raise ValueError('JEPAViT has no [cls] token: I-JEPA encoders are trained without one')
+        img_size, patch_size = kwargs.get('img_size', 224), kwargs.get('patch_size', 16)
+        sizes = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
+        if not isinstance(patch_size, int) or any(s % patch_size for s in sizes):
+            raise ValueError(f'model.backbone.img_size={img_size} is not divisible by model.backbone.patch_size='
+                             f'{patch_size}: the patch grid would drop the remainder; use a multiple of the patch')
         super().__init__(arch=arch, out_type=out_type, with_cls_token=False, init_cfg=init_cfg, **kwargs)
         self.pos_embed.requires_grad_(False)
         self.num_heads = self.arch_settings['num_heads']
