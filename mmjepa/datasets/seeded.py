@@ -94,4 +94,7 @@ class ResumableSampler(DefaultSampler):
         self._skip = 0
         if not self.seeded:
             return iter(indices)
-        return iter([(i, sample_seed(self.seed, self.epoch, i)) for i in indices])
+        # Seeds are made as the loader asks for indices (~7 us each): computing a whole ImageNet epoch's up
+        # front would hold the first batch back by seconds.
+        seed, epoch = self.seed, self.epoch
+        return ((i, sample_seed(seed, epoch, i)) for i in indices)
