@@ -29,7 +29,7 @@ from typing import Dict, Mapping, Optional, Tuple
 
 import torch
 
-from ..utils.transfer import ENCODER_PREFIXES, _foreign_format, unwrap_state_dict
+from ..utils.transfer import ENCODER_PREFIXES, foreign_format, unwrap_state_dict
 from .ijepa import _BLOCK, _ENCODER_REQUIRED
 
 FORMATS = ('mmpretrain', 'mmseg', 'mmdet', 'timm')
@@ -111,7 +111,7 @@ def select_encoder(ckpt: Mapping, encoder: Optional[str] = None) -> Tuple['Order
     if meta.get('converter') == CONVERTER:
         raise ValueError(f"This is already an exported {meta.get('format')} backbone; export from the mmjepa "
                          f"checkpoint it came from ({meta.get('source')})")
-    foreign = _foreign_format(ckpt)
+    foreign = foreign_format(ckpt)
     if foreign:
         raise ValueError(f'This is {foreign}, not an mmjepa checkpoint: convert it first with '
                          'tools/model_converters/ijepa_to_mmjepa.py (or dmtjepa_to_mmjepa.py)')

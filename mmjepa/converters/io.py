@@ -7,7 +7,7 @@ import zipfile
 
 import torch
 
-from ..utils.transfer import safe_torch_load
+from ..utils.checkpoint import safe_torch_load
 
 
 def load_source(path: str, expected: str = 'a PyTorch checkpoint'):

@@ -8,13 +8,13 @@ prefix, or raises :class:`TransferError` listing what is missing and what is lef
 ``torch.load(weights_only=True)``: checkpoints are data, not code.
 """
 import os.path as osp
-import pickle
-import re
 from collections import OrderedDict
 from typing import Dict, List, Mapping, Optional
 
 import torch
 from torch import nn
+
+from .checkpoint import safe_torch_load
 
 # The encoders of an mmjepa pretraining checkpoint, by name.
 ENCODER_PREFIXES = {'target': 'target_generator.encoder.', 'context': 'backbone.'}
@@ -25,66 +25,6 @@ class TransferError(KeyError):
 
     def __str__(self):  # KeyError quotes its message; keep the list readable
         return str(self.args[0]) if self.args else ''
-
-
-class CheckpointFormatError(ValueError):
-    """A file is not a readable PyTorch checkpoint (text, random bytes, empty, a zip of something else...)."""
-
-
-class UnsafeCheckpointError(CheckpointFormatError, pickle.UnpicklingError):
-    """A checkpoint references Python code or classes (not plain data) and was not unpickled."""
-
-
-_GLOBAL_RE = re.compile(r'GLOBAL ([\w.]+)')
-
-
-def safe_torch_load(filename: str, map_location: str = 'cpu', expected: str = 'a PyTorch checkpoint',
-                    mmap: bool = False):
-    """``torch.load(weights_only=True)`` whose errors name the file and say what was ``expected``.
-
-    Raises :class:`UnsafeCheckpointError` for a file that references code (a malicious pickle, a whole pickled
-    model) and :class:`CheckpointFormatError` for anything else torch cannot read; nothing in the file runs.
-    """
-    if osp.isfile(filename) and osp.getsize(filename) == 0:
-        raise CheckpointFormatError(f'{filename!r} is an empty file (0 bytes); expected {expected}')
-    try:
-        return torch.load(filename, map_location=map_location, weights_only=True, mmap=mmap)
-    except (FileNotFoundError, MemoryError):
-        raise
-    except pickle.UnpicklingError as exc:
-        found = _GLOBAL_RE.search(str(exc))
-        if found:
-            raise UnsafeCheckpointError(
-                f'Refused to load {filename!r}: it is not plain data but references the Python object '
-                f'{found[1]} (code, or a pickled class such as a whole model), and mmjepa loads checkpoints with '
-                f'torch.load(weights_only=True) so that no file can run code. Expected {expected}. If the file '
-                'holds a whole model from a source you trust, re-save its state_dict() there') from None
-        raise CheckpointFormatError(f'{filename!r} is not a PyTorch checkpoint ({_what_is_it(filename, exc)}); '
-                                    f'expected {expected}') from exc
-    except Exception as exc:  # text or random bytes: KeyError, EOFError, RuntimeError from the zip reader...
-        raise CheckpointFormatError(f'{filename!r} is not a PyTorch checkpoint ({_what_is_it(filename, exc)}); '
-                                    f'expected {expected}') from exc
-
-
-def _text_head(filename: str) -> Optional[str]:
-    """The first characters of ``filename`` if it starts as text, else None."""
-    try:
-        with open(filename, 'rb') as f:
-            text = f.read(60).decode('utf-8')
-    except (OSError, UnicodeDecodeError):
-        return None
-    return text if text and all(c.isprintable() or c.isspace() for c in text) else None
-
-
-def _what_is_it(filename: str, exc: Exception) -> str:
-    head = _text_head(filename)
-    if head is not None:
-        return (f'it is a text file starting with {head!r}: a Git LFS pointer, or an HTML page saved by a '
-                'failed download?')
-    if isinstance(exc, pickle.UnpicklingError):
-        return 'unpickling failed: random or corrupted bytes'
-    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''
-    return f'torch.load raised {type(exc).__name__}: {detail}'.rstrip(': ')
 
 
 def load_checkpoint_file(filename: str, map_location: str = 'cpu') -> Mapping:
@@ -151,7 +91,7 @@ def check_keys(module: nn.Module, state_dict: Mapping, source: str = 'checkpoint
         raise TransferError('\n'.join(lines))
 
 
-def _foreign_format(ckpt) -> Optional[str]:
+def foreign_format(ckpt) -> Optional[str]:
     """Name the official format of ``ckpt`` (that the converters take), or None."""
     if not isinstance(ckpt, Mapping):
         return None
@@ -171,7 +111,7 @@ def load_pretrained_strict(module: nn.Module, checkpoint: str, prefix: Optional[
     state dict that was loaded.
     """
     ckpt = load_checkpoint_file(checkpoint, map_location)
-    foreign = _foreign_format(ckpt)
+    foreign = foreign_format(ckpt)
     if foreign:
         raise TransferError(f'{checkpoint!r} is {foreign}, not an mmjepa checkpoint: convert it first with '
                             f'python tools/model_converters/ijepa_to_mmjepa.py {checkpoint} OUT.pth (or '

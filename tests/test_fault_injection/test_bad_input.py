@@ -26,7 +26,7 @@ import mmjepa  # noqa: F401  (registers transforms, models and the checkpoint al
 from mmjepa.converters import convert_ijepa_checkpoint
 from mmjepa.datasets.transforms import BadImageError, StrictLoadImageFromFile, loading
 from mmjepa.models import JEPAViT
-from mmjepa.utils.transfer import CheckpointFormatError, TransferError, UnsafeCheckpointError
+from mmjepa.utils import CheckpointFormatError, TransferError, UnsafeCheckpointError
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CANVAS_BGR = tuple(reversed(loading.ALPHA_CANVAS))
