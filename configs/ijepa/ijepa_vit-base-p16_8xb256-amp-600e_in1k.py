@@ -5,7 +5,7 @@ _base_ = [
     '../_base_/schedules/ijepa_adamw.py',
     '../_base_/default_runtime.py',
 ]
-optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16')
+optim_wrapper = dict(type='BF16OptimWrapper')  # bf16 autocast, no loss scaling (no host sync)
 model = dict(predictor=dict(depth=6))
 train_dataloader = dict(batch_size=256)
 

@@ -6,7 +6,7 @@ _base_ = [
     '../_base_/schedules/ijepa_adamw.py',
     '../_base_/default_runtime.py',
 ]
-optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16')
+optim_wrapper = dict(type='BF16OptimWrapper')  # bf16 autocast, no loss scaling (no host sync)
 model = dict(backbone=dict(arch='huge', patch_size=14), predictor=dict(depth=12))
 train_dataloader = dict(
     batch_size=32, dataset=dict(dataset=dict(type='ImageNet21k', data_root='data/imagenet21k/')))

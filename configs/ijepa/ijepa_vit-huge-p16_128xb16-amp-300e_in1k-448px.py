@@ -6,7 +6,7 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 crop_size = 448
-optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16')
+optim_wrapper = dict(type='BF16OptimWrapper')  # bf16 autocast, no loss scaling (no host sync)
 model = dict(
     backbone=dict(arch='huge', img_size=crop_size, patch_size=16),
     predictor=dict(depth=12))

@@ -1,8 +1,10 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 from . import hooks  # noqa: F401
 from .loops import ResumableEpochBasedTrainLoop
-from .optimizers import LayerDecayOptimWrapperConstructor
+from .optimizers import BF16OptimWrapper, LayerDecayOptimWrapperConstructor
 from .schedulers import WarmupCosineLR, WarmupCosineParamScheduler
 
 __all__ = [
-    "ResumableEpochBasedTrainLoop", "LayerDecayOptimWrapperConstructor", "WarmupCosineLR", "WarmupCosineParamScheduler"]
+    'ResumableEpochBasedTrainLoop', 'BF16OptimWrapper', 'LayerDecayOptimWrapperConstructor', 'WarmupCosineLR',
+    'WarmupCosineParamScheduler'
+]

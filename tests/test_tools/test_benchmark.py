@@ -31,6 +31,7 @@ def test_benchmark_demo_config_writes_json(tmp_path):
         assert key in result
     assert result['device'] == 'cpu' and result['amp'] is False
     (row, ) = result['results']
+    assert row['optim_wrapper'] == 'OptimWrapper'
     for key in ('batch_size', 'iters', 'step_time_median_s', 'images_per_s', 'peak_mem_mib', 'peak_mem_kind',
                 'flops_per_step', 'flops_per_image', 'achieved_tflops', 'mfu'):
         assert key in row
@@ -41,9 +42,22 @@ def test_benchmark_demo_config_writes_json(tmp_path):
     assert row['flops_per_image'] > 1e8
 
 
-def test_benchmark_rejects_amp_on_cpu():
-    with pytest.raises(SystemExit, match='amp'):
-        load_tool('benchmark').main([DEMO, '--device', 'cpu', '--amp', '--iters', '1'])
+def test_benchmark_amp_on_cpu_uses_bf16_wrapper(tmp_path):
+    out = tmp_path / 'bench.json'
+    threads = torch.get_num_threads()
+    try:
+        load_tool('benchmark').main([DEMO, '--batch-size', '2', '--iters', '1', '--warmup', '1', '--device', 'cpu',
+                                     '--amp', '--no-flops', '--threads', '1', '--quiet', '--out', str(out)])
+    finally:
+        torch.set_num_threads(threads)
+    result = json.loads(out.read_text())
+    assert result['amp'] is True and result['results'][0]['optim_wrapper'] == 'BF16OptimWrapper'
+
+
+def test_benchmark_rejects_unknown_wrapper():
+    with pytest.raises(SystemExit, match='optim_wrapper.type'):
+        load_tool('benchmark').main([DEMO, '--device', 'cpu', '--iters', '1', '--cfg-options',
+                                     'optim_wrapper.type=ApexOptimWrapper'])
 
 
 def test_benchmark_masks_reports_rates():

@@ -14,9 +14,10 @@ and ``zero_grad``, through the optim wrapper built from the config with mmengine
 host memory as a dataloader would hand them over; there is no dataloader, no parameter scheduler and no
 logging hook (their cost is outside the model; mmengine's logging reads the loss with ``.item()``).
 
-Precision: fp32 ``OptimWrapper`` on CPU (an ``AmpOptimWrapper`` in the config is replaced unless ``--amp``);
-on CUDA the config's wrapper, switched to ``AmpOptimWrapper`` with bf16 when the config has a plain one
-(``--no-amp`` keeps fp32). ``--compile`` wraps ``model.loss`` (forward, masks excluded, EMA update) in
+Precision: bf16 autocast through mmjepa's ``BF16OptimWrapper`` (no loss scaling, no host synchronisation) by
+default on CUDA and with ``--amp`` on CPU; fp32 ``OptimWrapper`` otherwise (``--no-amp``). The config's own
+wrapper type (``OptimWrapper``, ``AmpOptimWrapper`` or ``BF16OptimWrapper``) is replaced accordingly; its
+optimizer and other settings are kept. ``--compile`` wraps ``model.loss`` (forward, masks excluded, EMA update) in
 ``torch.compile(dynamic=True)``; a dict-valued ``compile`` in the config gives its arguments. (mmengine's
 own ``compile=True`` compiles the whole ``train_step``, which dynamo fails on at the optimizer step with
 torch 2.13 and mmengine 0.10.7.)
@@ -53,6 +54,8 @@ import torch  # noqa: E402
 
 #: Dense bf16 peak of the accelerators we benchmark on, TFLOP/s (no sparsity).
 PEAK_BF16_TFLOPS = {'H100': 989., 'H200': 989., 'A100': 312.}
+#: Optim wrappers whose precision the benchmark replaces (``--amp`` / ``--no-amp``).
+PRECISION_WRAPPERS = ('OptimWrapper', 'AmpOptimWrapper', 'BF16OptimWrapper')
 
 
 def parse_args(argv=None):
@@ -67,7 +70,7 @@ def parse_args(argv=None):
     parser.add_argument('--device', choices=['cpu', 'cuda'], default=None,
                         help='default: cuda when available, else cpu')
     amp = parser.add_mutually_exclusive_group()
-    amp.add_argument('--amp', action='store_true', help='bf16 autocast (AmpOptimWrapper); default on CUDA')
+    amp.add_argument('--amp', action='store_true', help='bf16 autocast (BF16OptimWrapper); default on CUDA')
     amp.add_argument('--no-amp', action='store_true', help='fp32 even on CUDA')
     parser.add_argument('--compile', action='store_true', help='torch.compile model.train_step, as mmengine')
     parser.add_argument('--threads', type=int, default=None, help='torch.set_num_threads (CPU)')
@@ -148,15 +151,12 @@ def build(cfg, args, device: torch.device):
 
     wrapper_cfg = copy.deepcopy(cfg.optim_wrapper)
     use_amp = args.amp or (device.type == 'cuda' and not args.no_amp)
-    if use_amp:
-        if wrapper_cfg.get('type', 'OptimWrapper') == 'OptimWrapper':
-            wrapper_cfg['type'] = 'AmpOptimWrapper'
-        wrapper_cfg.setdefault('dtype', 'bfloat16')
-    else:
-        if wrapper_cfg.get('type') == 'AmpOptimWrapper':
-            wrapper_cfg['type'] = 'OptimWrapper'
-        for key in ('dtype', 'loss_scale', 'use_fsdp'):
-            wrapper_cfg.pop(key, None)
+    if wrapper_cfg.get('type', 'OptimWrapper') not in PRECISION_WRAPPERS:
+        raise SystemExit(f'optim_wrapper.type={wrapper_cfg["type"]!r}: the benchmark sets the precision itself and '
+                         f'knows only {", ".join(PRECISION_WRAPPERS)}')
+    wrapper_cfg['type'] = 'BF16OptimWrapper' if use_amp else 'OptimWrapper'
+    for key in ('dtype', 'loss_scale', 'use_fsdp'):  # AmpOptimWrapper's own arguments
+        wrapper_cfg.pop(key, None)
     optim_wrapper = build_optim_wrapper(model, wrapper_cfg)
     logger.setLevel(level)
     return model, optim_wrapper, type(optim_wrapper).__name__, use_amp
@@ -296,6 +296,7 @@ def run_one(cfg, args, batch_size: int) -> Dict:
     peak = peak_tflops_of(device, args.peak_tflops)
     row = dict(
         batch_size=batch_size,
+        optim_wrapper=wrapper_name,
         iters=args.iters,
         warmup=max(args.warmup, 1),
         step_time_median_s=median,
@@ -333,8 +334,6 @@ def main(argv=None):
         args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
     if args.device == 'cuda' and not torch.cuda.is_available():
         raise SystemExit('--device cuda: no CUDA device is available')
-    if args.device == 'cpu' and args.amp:
-        raise SystemExit('--amp needs a GPU: mmengine\'s AmpOptimWrapper does not run on the CPU')
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = load_config(args)

@@ -1,6 +1,6 @@
 # I-JEPA optimisation (official code): AdamW without decay on biases and 1-D parameters; lr linear warm-up
 # 2e-4 -> 1e-3, then cosine to 1e-6; weight decay cosine *up* from 0.04 to 0.4 over the whole run.
-# fp32 here; the GPU recipes ("amp" in their names) set AmpOptimWrapper with dtype bfloat16.
+# fp32 here; the GPU recipes ("amp" in their names) set mmjepa's BF16OptimWrapper (bf16 autocast, no loss scaling).
 # Configs with another length redefine `param_scheduler` and `train_cfg` from their own epochs.
 optim_wrapper = dict(
     type='OptimWrapper',

@@ -8,7 +8,7 @@ _base_ = [
     '../../_base_/schedules/ijepa_adamw.py',
     '../../_base_/default_runtime.py',
 ]
-optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16')
+optim_wrapper = dict(type='BF16OptimWrapper')  # bf16 autocast, no loss scaling (no host sync)
 model = dict(predictor=dict(depth=6), mask_sampler=dict(context_scale=(0.4, 0.4)))
 train_dataloader = dict(batch_size=256)
 auto_scale_lr = dict(base_batch_size=2048, enable=False)

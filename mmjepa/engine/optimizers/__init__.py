@@ -1,4 +1,5 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
+from .bf16_optim_wrapper import BF16OptimWrapper
 from .layer_decay import LayerDecayOptimWrapperConstructor, vit_layer_id
 
-__all__ = ['LayerDecayOptimWrapperConstructor', 'vit_layer_id']
+__all__ = ['BF16OptimWrapper', 'LayerDecayOptimWrapperConstructor', 'vit_layer_id']

@@ -10,7 +10,7 @@ from mmpretrain.models.utils import resize_pos_embed
 from mmpretrain.registry import MODELS
 
 from ...utils.transfer import load_pretrained_strict
-from ..utils import gather_tokens, jepa_init_, sincos_2d_position_embedding
+from ..utils import gather_tokens, jepa_init_, sincos_2d_position_embedding, use_attention
 
 
 @MODELS.register_module()
@@ -22,7 +22,8 @@ class JEPAViT(VisionTransformer):
     mmsegmentation and mmdetection. Differences from the parent: no ``[cls]`` token, ``pos_embed`` is the
     fixed 2-D sin-cos table of the official code (not trained), the default init is the official one
     (truncated normal 0.02 for every Linear and Conv2d, LayerNorm 1/0) and :meth:`forward_tokens` runs the
-    blocks on a subset of patches only. Attention is mmpretrain's, i.e. ``scaled_dot_product_attention``.
+    blocks on a subset of patches only. Attention is mmpretrain's, i.e. ``scaled_dot_product_attention``
+    (:func:`mmjepa.models.utils.attention`: matmuls for bf16 on the CPU).
 
     Args:
         arch (str | dict): ``'tiny'``, ``'small'``, ``'base'``, ``'large'``, ``'huge'``, ``'giant'`` with the
@@ -64,6 +65,7 @@ class JEPAViT(VisionTransformer):
         super().__init__(arch=arch, out_type=out_type, with_cls_token=False, init_cfg=init_cfg, **kwargs)
         self.pos_embed.requires_grad_(False)
         self.num_heads = self.arch_settings['num_heads']
+        use_attention(self.layers)  # faster bf16 attention on the CPU
         # Activation checkpointing of the blocks in forward_tokens (recomputed in the backward pass; only
         # when gradients flow, so the no-grad EMA target encoder is unaffected).
         self.with_cp = with_cp

@@ -3,12 +3,11 @@
 from typing import Optional
 
 import torch
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 from torch import nn
 
-from ..utils import jepa_init_
+from ..utils import attention, jepa_init_
 
 
 class QueryAttention(nn.Module):
@@ -30,7 +29,7 @@ class QueryAttention(nn.Module):
         heads = lambda t: t.reshape(batch_size, -1, self.num_heads, dims // self.num_heads).transpose(1, 2)  # noqa
         q, k, v = heads(self.q(u[:, :1])), heads(self.k(u)), heads(self.v(u))
         mask = None if key_mask is None else key_mask[:, None, None, :]
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        out = attention(q, k, v, attn_mask=mask)
         return self.proj(out.transpose(1, 2).reshape(batch_size, 1, dims))
 
 

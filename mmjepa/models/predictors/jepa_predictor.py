@@ -11,7 +11,7 @@ from mmpretrain.models.utils import MultiheadAttention
 from mmpretrain.registry import MODELS
 from torch import nn
 
-from ..utils import gather_tokens, jepa_init_, sincos_2d_position_embedding
+from ..utils import gather_tokens, jepa_init_, sincos_2d_position_embedding, use_attention
 
 
 def last_layer_on_queries(layer: TransformerEncoderLayer, x: torch.Tensor, num_queries: int) -> torch.Tensor:
@@ -81,6 +81,7 @@ class JEPAPredictor(BaseModule):
                 feedforward_channels=int(predictor_dims * mlp_ratio),
                 drop_path_rate=dpr[i],
                 norm_cfg=norm_cfg) for i in range(depth))
+        use_attention(self.layers)  # faster bf16 attention on the CPU
         self.ln1 = build_norm_layer(norm_cfg, predictor_dims)[1]
         self.proj = nn.Linear(predictor_dims, embed_dims)
 
