@@ -26,7 +26,9 @@ def parse_args():
     parser.add_argument('--work-dir', help='directory for logs and checkpoints')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from CKPT, or from the latest checkpoint in the work dir if none is given')
-    parser.add_argument('--amp', action='store_true', help='mixed precision (bf16 on GPU: AmpOptimWrapper)')
+    parser.add_argument('--amp', action='store_true',
+                        help='bf16 autocast: an OptimWrapper becomes mmjepa\'s BF16OptimWrapper (GPU or CPU); '
+                             'AmpOptimWrapper and BF16OptimWrapper configs are kept as they are')
     parser.add_argument('--auto-scale-lr', action='store_true', help='scale the lr by the actual batch size')
     parser.add_argument('--no-pin-memory', action='store_true', help='do not pin memory in the dataloaders')
     parser.add_argument('--no-persistent-workers', action='store_true', help='do not keep dataloader workers')
@@ -49,10 +51,11 @@ def merge_args(cfg: Config, args) -> Config:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     if args.amp:
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper or AmpOptimWrapper, got {wrapper}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+        if wrapper not in ('OptimWrapper', 'AmpOptimWrapper', 'BF16OptimWrapper'):
+            raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, AmpOptimWrapper or BF16OptimWrapper, '
+                             f'got {wrapper}')
+        if wrapper == 'OptimWrapper':
+            cfg.optim_wrapper.type = 'BF16OptimWrapper'
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

@@ -1,0 +1,41 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+"""tools/train.py's command-line options applied to a config (merge_args): --amp."""
+import importlib.util
+import os.path as osp
+import sys
+from unittest import mock
+
+import pytest
+from mmengine.config import Config
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DEMO = osp.join(ROOT, 'configs/demo/ijepa_vit-tiny-p8_1xb64-16e_demo-64px.py')
+AMP = osp.join(ROOT, 'configs/ijepa/ijepa_vit-base-p16_8xb256-amp-600e_in1k.py')
+
+
+def merged(config, *options):
+    spec = importlib.util.spec_from_file_location('mmjepa_train_tool', osp.join(ROOT, 'tools/train.py'))
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    with mock.patch.object(sys, 'argv', ['train.py', config, *options]):
+        args = train.parse_args()
+    return train.merge_args(Config.fromfile(config), args)
+
+
+@pytest.mark.parametrize('config, expected', [(DEMO, 'BF16OptimWrapper'), (AMP, 'BF16OptimWrapper')])
+def test_amp_gives_bf16_wrapper(config, expected):
+    assert merged(config, '--amp').optim_wrapper.type == expected
+
+
+def test_amp_keeps_amp_optim_wrapper():
+    cfg = merged(DEMO, '--amp', '--cfg-options', 'optim_wrapper.type=AmpOptimWrapper', 'optim_wrapper.dtype=float16')
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper' and cfg.optim_wrapper.dtype == 'float16'
+
+
+def test_amp_refuses_unknown_wrapper():
+    with pytest.raises(ValueError, match='optim_wrapper.type'):
+        merged(DEMO, '--amp', '--cfg-options', 'optim_wrapper.type=ApexOptimWrapper')
+
+
+def test_without_amp_the_demo_stays_fp32():
+    assert merged(DEMO).optim_wrapper.type == 'OptimWrapper'
