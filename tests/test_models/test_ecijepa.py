@@ -12,7 +12,6 @@ import mmjepa  # noqa: F401
 from mmjepa.models.target_generators import EMATargetGenerator
 from mmjepa.models.utils import gather_tokens
 
-DEMO = 'configs/demo/ecijepa_vit-tiny-p8_1xb64-16e_demo-64px.py'
 SMALL = dict(embed_dims=64, num_layers=2, num_heads=4, feedforward_channels=128)
 
 
@@ -100,18 +99,6 @@ def test_state_dict_round_trip(mode):
     b.load_state_dict(sd)  # strict
     with torch.no_grad():
         assert torch.equal(a.loss(x, None)['loss'], b.loss(x, None)['loss'])
-
-
-def test_demo_config_runs():
-    cfg = Config.fromfile(DEMO)
-    assert cfg.model.type == 'ECIJEPA'
-    cfg.model.ema_total_steps = 10
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    x = torch.randn(2, 3, 64, 64)
-    losses = [model.loss(x, None)['loss'] for _ in range(2)]
-    assert all(torch.isfinite(v) for v in losses)
 
 
 def test_recipe_and_sweep_configs():

@@ -6,5 +6,7 @@ from .neighbours import neighbour_table, topk_neighbours
 from .pos_embed import sincos_1d, sincos_2d_position_embedding
 from .tokens import gather_tokens
 
-__all__ = ['attention', 'use_attention', 'ema_update_', 'jepa_init_', 'linear_momentum', 'sincos_1d', 'sincos_2d_position_embedding', 'gather_tokens',
-           'neighbour_table', 'topk_neighbours']
+__all__ = [
+    'attention', 'use_attention', 'ema_update_', 'jepa_init_', 'linear_momentum', 'sincos_1d',
+    'sincos_2d_position_embedding', 'gather_tokens', 'neighbour_table', 'topk_neighbours'
+]
