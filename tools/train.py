@@ -41,6 +41,27 @@ def parse_args():
     return args
 
 
+def check_fsdp(cfg: Config) -> None:
+    """Refuse FSDP for the JEPA pretraining models, naming what to use instead.
+
+    Their EMA update runs inside the model's forward. Under FSDP the root unit's parameters are then views of an
+    all-gathered buffer: the in-place update fails in autograd, and it would be discarded at the reshard anyway
+    (measured with 2 gloo processes; docs/performance.md, FSDP).
+    """
+    strategy = (cfg.get('strategy') or {}).get('type', '')
+    wrapper = (cfg.get('model_wrapper_cfg') or {}).get('type', '')
+    if 'FSDP' not in str(strategy) and 'FullyShardedDataParallel' not in str(wrapper):
+        return
+    from mmjepa.models.algorithms import IJEPA
+    from mmpretrain.registry import MODELS
+    model_cls = MODELS.get(cfg.model.get('type', '')) if isinstance(cfg.model.get('type'), str) else None
+    if isinstance(model_cls, type) and issubclass(model_cls, IJEPA):
+        raise ValueError(
+            f'{cfg.model.type} does not support FSDP yet: its EMA update runs inside forward, where FSDP holds '
+            'the parameters as views of a gathered buffer. Use DDP (the default runner) with '
+            'model.backbone.with_cp=True and BF16OptimWrapper; see docs/performance.md, section FSDP.')
+
+
 def merge_args(cfg: Config, args) -> Config:
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -81,6 +102,7 @@ def merge_args(cfg: Config, args) -> Config:
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    check_fsdp(cfg)
     setup_cpu_distributed(cfg)  # gloo on CPU-only machines (no-op otherwise)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()

@@ -1,5 +1,5 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
-"""tools/train.py's command-line options applied to a config (merge_args): --amp."""
+"""tools/train.py's command-line options applied to a config (merge_args: --amp) and its FSDP check."""
 import importlib.util
 import os.path as osp
 import sys
@@ -13,10 +13,15 @@ DEMO = osp.join(ROOT, 'configs/demo/ijepa_vit-tiny-p8_1xb64-16e_demo-64px.py')
 AMP = osp.join(ROOT, 'configs/ijepa/ijepa_vit-base-p16_8xb256-amp-600e_in1k.py')
 
 
-def merged(config, *options):
+def _train_tool():
     spec = importlib.util.spec_from_file_location('mmjepa_train_tool', osp.join(ROOT, 'tools/train.py'))
     train = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(train)
+    return train
+
+
+def merged(config, *options):
+    train = _train_tool()
     with mock.patch.object(sys, 'argv', ['train.py', config, *options]):
         args = train.parse_args()
     return train.merge_args(Config.fromfile(config), args)
@@ -39,3 +44,19 @@ def test_amp_refuses_unknown_wrapper():
 
 def test_without_amp_the_demo_stays_fp32():
     assert merged(DEMO).optim_wrapper.type == 'OptimWrapper'
+
+
+@pytest.mark.parametrize('options', [
+    ['runner_type=FlexibleRunner', 'strategy.type=FSDPStrategy'],
+    ['model_wrapper_cfg.type=MMFullyShardedDataParallel']])
+def test_fsdp_is_refused_for_jepa_pretraining(options):
+    cfg = merged(DEMO, '--cfg-options', *options)
+    with pytest.raises(ValueError, match='does not support FSDP yet.*with_cp'):
+        _train_tool().check_fsdp(cfg)
+
+
+def test_fsdp_check_leaves_other_models_and_ddp_alone():
+    train = _train_tool()
+    train.check_fsdp(merged(DEMO))  # DDP / single process: fine
+    cfg = Config(dict(model=dict(type='ImageClassifier'), strategy=dict(type='FSDPStrategy')))
+    train.check_fsdp(cfg)  # a transfer model may use FSDP
