@@ -17,10 +17,11 @@ logging hook (their cost is outside the model; mmengine's logging reads the loss
 Precision: bf16 autocast through mmjepa's ``BF16OptimWrapper`` (no loss scaling, no host synchronisation) by
 default on CUDA and with ``--amp`` on CPU; fp32 ``OptimWrapper`` otherwise (``--no-amp``). The config's own
 wrapper type (``OptimWrapper``, ``AmpOptimWrapper`` or ``BF16OptimWrapper``) is replaced accordingly; its
-optimizer and other settings are kept. ``--compile`` wraps ``model.loss`` (forward, masks excluded, EMA update) in
-``torch.compile(dynamic=True)``; a dict-valued ``compile`` in the config gives its arguments. (mmengine's
-own ``compile=True`` compiles the whole ``train_step``, which dynamo fails on at the optimizer step with
-torch 2.13 and mmengine 0.10.7.)
+optimizer and other settings are kept.
+
+``--compile`` compiles the encoders and the predictor (``IJEPA.compile_networks``, ``dynamic=True``); a
+dict-valued ``compile`` in the config gives its arguments. (mmengine's own ``compile=True`` compiles the
+whole ``train_step``, which dynamo fails on at the optimizer step with torch 2.13 and mmengine 0.10.7.)
 
 FLOPs are counted, not estimated: the first warm-up step runs under
 ``torch.utils.flop_counter.FlopCounterMode``, which adds up the FLOPs of every matmul, convolution and
@@ -72,7 +73,8 @@ def parse_args(argv=None):
     amp = parser.add_mutually_exclusive_group()
     amp.add_argument('--amp', action='store_true', help='bf16 autocast (BF16OptimWrapper); default on CUDA')
     amp.add_argument('--no-amp', action='store_true', help='fp32 even on CUDA')
-    parser.add_argument('--compile', action='store_true', help='torch.compile model.train_step, as mmengine')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the encoders and the predictor (IJEPA.compile_networks)')
     parser.add_argument('--threads', type=int, default=None, help='torch.set_num_threads (CPU)')
     parser.add_argument('--peak-tflops', type=float, default=None,
                         help='device peak for the MFU, TFLOP/s (default: bf16 dense peak from a table)')
@@ -229,13 +231,10 @@ def run_one(cfg, args, batch_size: int) -> Dict:
     model, optim_wrapper, wrapper_name, use_amp = build(cfg, args, device)
     train_step = model.train_step
     if args.compile:
-        # The forward/backward part (model.loss), not mmengine's whole train_step: dynamo cannot trace
-        # mmengine's optimizer param groups (torch 2.13), and the optimizer is already a multi-tensor one.
-        # Token counts change with every mask draw: dynamic shapes avoid a recompilation per count.
+        # The encoders and the predictor (IJEPA.compile_networks), not mmengine's whole train_step: dynamo
+        # cannot trace mmengine's optimizer param groups (torch 2.13), and the optimizer is already fused.
         compile_cfg = cfg.get('compile', None)
-        compile_cfg = dict(compile_cfg) if isinstance(compile_cfg, dict) else {}
-        compile_cfg.setdefault('dynamic', True)
-        model.loss = torch.compile(model.loss, **compile_cfg)
+        model.compile_networks(**(dict(compile_cfg) if isinstance(compile_cfg, dict) else {}))
     data = make_batch(batch_size, crop, device, args.seed)
     rss_built = current_rss_mib()
     log(f'{type(model).__name__} built: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters '

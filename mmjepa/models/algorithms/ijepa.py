@@ -115,6 +115,18 @@ class IJEPA(BaseSelfSupervisor):
             context_idx, target_idx = context_idx.pin_memory(), target_idx.pin_memory()
         return context_idx.to(device, non_blocking=True), target_idx.to(device, non_blocking=True)
 
+    def compile_networks(self, **compile_kwargs) -> None:
+        """``torch.compile`` the context and target encoders (``forward_tokens``) and the predictor, with
+        ``dynamic=True`` unless given: the kept-token counts change with every mask draw.
+
+        ``loss`` itself is left eager. It reads per-step Python scalars (the step, the EMA momentum) and runs
+        the numpy mask sampler; compiled, it recompiled at every step (measured).
+        """
+        compile_kwargs.setdefault('dynamic', True)
+        for encoder in (self.backbone, self.target_generator.encoder):
+            encoder.forward_tokens = torch.compile(encoder.forward_tokens, **compile_kwargs)
+        self.predictor.forward = torch.compile(self.predictor.forward, **compile_kwargs)
+
     # ------------------------------------------------------------------------------------------- forward
     def extract_feat(self, inputs: torch.Tensor):
         """Features of the target encoder (I-JEPA's evaluation protocol)."""
