@@ -7,13 +7,16 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
+    # Checkpoints are written to a temporary file and renamed into place (mmjepa's 'atomic_local' backend): a run
+    # killed while saving leaves no truncated checkpoint and overwrites none.
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 # A preempted job loses at most 500 iterations (`custom_hooks.0.interval`): the latest iteration checkpoint (one
 # kept) resumes mid-epoch exactly (ResumableEpochBasedTrainLoop, ResumableSampler, SeededDataset, RNGStateHook).
 custom_hooks = [
-    dict(type='CheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=1, save_last=False),
+    dict(type='CheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=1, save_last=False,
+         backend_args=dict(backend='atomic_local')),
     dict(type='RNGStateHook'),
     # Stop at the first NaN/Inf loss, before any checkpoint of the diverged state is written.
     dict(type='NonFiniteLossHook'),

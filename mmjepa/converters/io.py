@@ -1,12 +1,11 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """File handling shared by the model converter scripts: data-only loading and atomic saving."""
-import os
 import os.path as osp
-import tempfile
 import zipfile
 
 import torch
 
+from ..utils.atomic import atomic_open
 from ..utils.checkpoint import safe_torch_load
 
 
@@ -23,15 +22,6 @@ def load_source(path: str, expected: str = 'a PyTorch checkpoint'):
 
 
 def save_atomic(obj, dst: str) -> None:
-    """torch.save to a temporary file next to ``dst``, then rename it into place."""
-    folder = osp.dirname(osp.abspath(dst))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.' + osp.basename(dst) + '.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(obj, f)
-        os.replace(tmp, dst)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    """``torch.save`` through :func:`mmjepa.utils.atomic.atomic_open`: ``dst`` is never left half written."""
+    with atomic_open(dst, 'wb') as f:
+        torch.save(obj, f)

@@ -1,0 +1,63 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+"""Atomic file writes: a file is either the old one or the complete new one, never half written.
+
+:func:`atomic_open` writes to a temporary file next to the destination, syncs it to disk and renames it into
+place. :class:`AtomicLocalBackend` is mmengine's local file backend with that ``put``; the pretraining runtime
+uses it for checkpoints (``default_hooks.checkpoint.backend_args=dict(backend='atomic_local')``). mmengine's own
+backend opens the destination with ``'wb'``, so a run killed while saving leaves a truncated checkpoint, and
+over an existing file of the same name (``--resume`` from an older checkpoint re-saves its successors) it
+destroys a good one.
+"""
+import os
+import os.path as osp
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Union
+
+from mmengine.fileio.backends import LocalBackend, register_backend
+
+
+@contextmanager
+def atomic_open(dst: Union[str, Path], mode: str = 'wb', **kwargs):
+    """Open a temporary file beside ``dst`` (``mode`` 'wb' or 'w'); when the block ends without an error it is
+    flushed, fsynced and renamed onto ``dst`` (``os.replace``); on any error, ``KeyboardInterrupt`` included,
+    it is removed and ``dst`` is left as it was."""
+    if mode not in ('wb', 'w'):
+        raise ValueError(f'atomic_open writes whole files: mode must be "wb" or "w", got {mode!r}')
+    dst = osp.abspath(dst)
+    folder = osp.dirname(dst)
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.' + osp.basename(dst) + '.', suffix='.tmp')
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())  # the permissions open() would give, not mkstemp's 0600
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dst)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class AtomicLocalBackend(LocalBackend):
+    """mmengine's ``LocalBackend`` whose ``put`` / ``put_text`` write through :func:`atomic_open`."""
+
+    def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
+        with atomic_open(filepath, 'wb') as f:
+            f.write(obj)
+
+    def put_text(self, obj: str, filepath: Union[str, Path], encoding: str = 'utf-8') -> None:
+        with atomic_open(filepath, 'w', encoding=encoding) as f:
+            f.write(obj)
+
+
+register_backend('atomic_local', AtomicLocalBackend)
