@@ -42,24 +42,34 @@ def parse_args():
 
 
 def check_fsdp(cfg: Config) -> None:
-    """Refuse FSDP for the JEPA pretraining models, naming what to use instead.
+    """FSDP for the JEPA pretraining models needs mmjepa's wrap policy, ``use_orig_params=True`` and
+    ``FSDPEMAHook`` (in the default runtime): refuse a config that lacks one, naming what to set.
 
-    Their EMA update runs inside the model's forward. Under FSDP the root unit's parameters are then views of an
-    all-gathered buffer: the in-place update fails in autograd, and it would be discarded at the reshard anyway
-    (measured with 2 gloo processes; docs/performance.md, FSDP).
+    Their encoders are entered through ``forward_tokens`` and their EMA update must run outside the forward
+    (docs/performance.md, FSDP).
     """
-    strategy = (cfg.get('strategy') or {}).get('type', '')
-    wrapper = (cfg.get('model_wrapper_cfg') or {}).get('type', '')
-    if 'FSDP' not in str(strategy) and 'FullyShardedDataParallel' not in str(wrapper):
+    strategy = cfg.get('strategy') or {}
+    if 'FSDP' in str(strategy.get('type', '')):
+        wrapper = strategy.get('model_wrapper') or {}
+    elif 'FullyShardedDataParallel' in str((cfg.get('model_wrapper_cfg') or {}).get('type', '')):
+        wrapper = cfg.model_wrapper_cfg
+    else:
         return
     from mmjepa.models.algorithms import IJEPA
     from mmpretrain.registry import MODELS
     model_cls = MODELS.get(cfg.model.get('type', '')) if isinstance(cfg.model.get('type'), str) else None
-    if isinstance(model_cls, type) and issubclass(model_cls, IJEPA):
-        raise ValueError(
-            f'{cfg.model.type} does not support FSDP yet: its EMA update runs inside forward, where FSDP holds '
-            'the parameters as views of a gathered buffer. Use DDP (the default runner) with '
-            'model.backbone.with_cp=True and BF16OptimWrapper; see docs/performance.md, section FSDP.')
+    if not (isinstance(model_cls, type) and issubclass(model_cls, IJEPA)):
+        return
+    missing = []
+    if wrapper.get('auto_wrap_policy') != 'jepa_fsdp_wrap_policy':
+        missing.append("auto_wrap_policy='jepa_fsdp_wrap_policy'")
+    if wrapper.get('use_orig_params', True) is not True:
+        missing.append('use_orig_params=True')
+    if not any(h.get('type') == 'FSDPEMAHook' for h in cfg.get('custom_hooks', [])):
+        missing.append("custom_hooks: dict(type='FSDPEMAHook')")
+    if missing:
+        raise ValueError(f'FSDP with {cfg.model.type} needs {", ".join(missing)} (the model wrapper settings: '
+                         'strategy.model_wrapper or model_wrapper_cfg); see docs/performance.md, section FSDP')
 
 
 def merge_args(cfg: Config, args) -> Config:

@@ -49,14 +49,24 @@ def test_without_amp_the_demo_stays_fp32():
 @pytest.mark.parametrize('options', [
     ['runner_type=FlexibleRunner', 'strategy.type=FSDPStrategy'],
     ['model_wrapper_cfg.type=MMFullyShardedDataParallel']])
-def test_fsdp_is_refused_for_jepa_pretraining(options):
+def test_fsdp_needs_the_jepa_wrap_policy(options):
     cfg = merged(DEMO, '--cfg-options', *options)
-    with pytest.raises(ValueError, match='does not support FSDP yet.*with_cp'):
+    with pytest.raises(ValueError, match="needs auto_wrap_policy='jepa_fsdp_wrap_policy'"):
         _train_tool().check_fsdp(cfg)
+
+
+def test_fsdp_with_policy_and_hook_is_accepted():
+    train = _train_tool()
+    cfg = merged(DEMO, '--cfg-options', 'runner_type=FlexibleRunner', 'strategy.type=FSDPStrategy',
+                 'strategy.model_wrapper.auto_wrap_policy=jepa_fsdp_wrap_policy')
+    train.check_fsdp(cfg)
+    cfg.custom_hooks = [h for h in cfg.custom_hooks if h['type'] != 'FSDPEMAHook']
+    with pytest.raises(ValueError, match='FSDPEMAHook'):
+        train.check_fsdp(cfg)
 
 
 def test_fsdp_check_leaves_other_models_and_ddp_alone():
     train = _train_tool()
     train.check_fsdp(merged(DEMO))  # DDP / single process: fine
     cfg = Config(dict(model=dict(type='ImageClassifier'), strategy=dict(type='FSDPStrategy')))
-    train.check_fsdp(cfg)  # a transfer model may use FSDP
+    train.check_fsdp(cfg)  # a transfer model may use FSDP with any policy

@@ -1,7 +1,11 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """Training hooks registered in the root registry."""
 from .collapse_monitor import CollapseMonitorHook, feature_std, rankme
+from .fsdp_ema import FSDPEMAHook, fsdp_update_target, jepa_fsdp_wrap_policy
 from .nonfinite_loss import NonFiniteLossHook
 from .rng_state import RNGStateHook
 
-__all__ = ['CollapseMonitorHook', 'NonFiniteLossHook', 'RNGStateHook', 'feature_std', 'rankme']
+__all__ = [
+    'CollapseMonitorHook', 'FSDPEMAHook', 'NonFiniteLossHook', 'RNGStateHook', 'feature_std', 'fsdp_update_target',
+    'jepa_fsdp_wrap_policy', 'rankme'
+]

@@ -13,6 +13,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 
 from ...utils.rng import preserved_rng_state
+from .fsdp_ema import root_unit_gathered
 
 
 def rankme(features: torch.Tensor, eps: float = 1e-7) -> float:
@@ -129,7 +130,8 @@ class CollapseMonitorHook(Hook):
                          outputs: Optional[dict] = None) -> None:
         if data_batch is None or not self.every_n_train_iters(runner, self.interval):
             return
-        values = self.measure(self._model(runner), data_batch)
+        with root_unit_gathered(runner.model):  # FSDP: the target's embeddings and norm, outside the forward
+            values = self.measure(self._model(runner), data_batch)
         for key, value in values.items():
             runner.message_hub.update_scalar(f'train/{key}', value)
         self._warn(runner, values)

@@ -78,6 +78,7 @@ class IJEPA(BaseSelfSupervisor):
         # `_step` mirrors it on the host so the step never reads the device.
         self.register_buffer('step', torch.zeros((), dtype=torch.long))
         self._step = 0
+        self.ema_in_forward = True
         self.register_load_state_dict_post_hook(lambda module, keys: module._sync_step())
 
     def _sync_step(self) -> None:
@@ -104,6 +105,17 @@ class IJEPA(BaseSelfSupervisor):
     def momentum(self, step: int) -> float:
         """EMA momentum of the update made after optimizer step ``step``."""
         return linear_momentum(step, self.total_steps(), *self.ema_momentum)
+
+    def due_momentum(self) -> float:
+        """Momentum of the EMA update due before the next training step (0 before the first: no update)."""
+        return self.momentum(self._step - 1) if self._step > 0 else 0.
+
+    def update_target(self) -> None:
+        """Make the EMA update due before the next training step (none before the first). ``loss`` makes it
+        while ``ema_in_forward`` is True; under FSDP, :class:`mmjepa.engine.FSDPEMAHook` sets it False and makes
+        the update before the forward, on the sharded parameters."""
+        if self._step > 0:
+            self.target_generator.update(self.online_modules(), self.due_momentum())
 
     def sample_masks(self, batch_size: int, device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
         """This rank's context [B, Kc] and target [T, B, Kt] indices for the current step."""
@@ -153,9 +165,9 @@ class IJEPA(BaseSelfSupervisor):
         if isinstance(inputs, (list, tuple)):
             inputs = inputs[0]
         context_idx, target_idx = self.sample_masks(inputs.shape[0], inputs.device)
-        momentum = self.momentum(self._step - 1) if self._step > 0 else 0.
-        if self._step > 0:
-            self.target_generator.update(self.online_modules(), momentum)
+        momentum = self.due_momentum()
+        if self.ema_in_forward:
+            self.update_target()
         targets = self.compute_targets(inputs, context_idx, target_idx)
         pred = self.predict_targets(inputs, context_idx, target_idx)
         loss = self.loss_module(pred, targets)

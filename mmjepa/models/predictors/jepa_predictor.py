@@ -82,6 +82,8 @@ class JEPAPredictor(BaseModule):
                 drop_path_rate=dpr[i],
                 norm_cfg=norm_cfg) for i in range(depth))
         use_attention(self.layers)  # faster bf16 attention on the CPU
+        if depth:
+            self.layers[-1].fsdp_unit = False  # run from its weights (last_layer_on_queries): not an FSDP unit
         self.ln1 = build_norm_layer(norm_cfg, predictor_dims)[1]
         self.proj = nn.Linear(predictor_dims, embed_dims)
 
