@@ -19,11 +19,8 @@ from collections import Counter
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from ijepa_to_mmjepa import parse_args  # noqa: E402
 
-try:
-    from mmjepa.converters import convert_dmtjepa_checkpoint
-except ImportError:  # not installed: use the repository this script lives in
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-    from mmjepa.converters import convert_dmtjepa_checkpoint
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's mmjepa
+from mmjepa.converters import convert_dmtjepa_checkpoint  # noqa: E402
 from mmjepa.converters.io import load_source, save_atomic  # noqa: E402
 
 

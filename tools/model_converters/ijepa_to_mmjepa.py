@@ -15,12 +15,9 @@ import os.path as osp
 import sys
 from collections import Counter
 
-try:
-    from mmjepa.converters import convert_ijepa_checkpoint
-except ImportError:  # not installed: use the repository this script lives in
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-    from mmjepa.converters import convert_ijepa_checkpoint
-from mmjepa.converters.io import load_source, save_atomic
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's mmjepa
+from mmjepa.converters import convert_ijepa_checkpoint  # noqa: E402
+from mmjepa.converters.io import load_source, save_atomic  # noqa: E402
 
 
 def parse_args(argv=None):

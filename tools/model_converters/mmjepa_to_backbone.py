@@ -15,13 +15,10 @@ import argparse
 import os.path as osp
 import sys
 
-try:
-    from mmjepa.converters import FORMATS, export_backbone
-except ImportError:  # not installed: use the repository this script lives in
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-    from mmjepa.converters import FORMATS, export_backbone
-from mmjepa.converters.export import EXPECTED
-from mmjepa.converters.io import load_source, save_atomic
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's mmjepa
+from mmjepa.converters import FORMATS, export_backbone  # noqa: E402
+from mmjepa.converters.export import EXPECTED  # noqa: E402
+from mmjepa.converters.io import load_source, save_atomic  # noqa: E402
 
 
 def parse_args(argv=None):
