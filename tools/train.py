@@ -28,7 +28,7 @@ def parse_args():
                         help='resume from CKPT, or from the latest checkpoint in the work dir if none is given')
     parser.add_argument('--amp', action='store_true',
                         help='bf16 autocast: an OptimWrapper becomes mmjepa\'s BF16OptimWrapper (GPU or CPU); '
-                             'AmpOptimWrapper and BF16OptimWrapper configs are kept as they are')
+                             'AmpOptimWrapper (bf16 unless its dtype says otherwise) and BF16OptimWrapper are kept')
     parser.add_argument('--auto-scale-lr', action='store_true', help='scale the lr by the actual batch size')
     parser.add_argument('--no-pin-memory', action='store_true', help='do not pin memory in the dataloaders')
     parser.add_argument('--no-persistent-workers', action='store_true', help='do not keep dataloader workers')
@@ -61,7 +61,8 @@ def check_fsdp(cfg: Config) -> None:
     if not (isinstance(model_cls, type) and issubclass(model_cls, IJEPA)):
         return
     missing = []
-    if wrapper.get('auto_wrap_policy') != 'jepa_fsdp_wrap_policy':
+    policy = wrapper.get('auto_wrap_policy')
+    if (policy.get('type') if isinstance(policy, dict) else policy) != 'jepa_fsdp_wrap_policy':
         missing.append("auto_wrap_policy='jepa_fsdp_wrap_policy'")
     if wrapper.get('use_orig_params', True) is not True:
         missing.append('use_orig_params=True')
@@ -87,6 +88,8 @@ def merge_args(cfg: Config, args) -> Config:
                              f'got {wrapper}')
         if wrapper == 'OptimWrapper':
             cfg.optim_wrapper.type = 'BF16OptimWrapper'
+        elif wrapper == 'AmpOptimWrapper':
+            cfg.optim_wrapper.setdefault('dtype', 'bfloat16')  # mmengine's default would be fp16
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

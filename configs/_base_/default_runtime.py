@@ -12,10 +12,12 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
-# A preempted job loses at most 500 iterations (`custom_hooks.0.interval`): the latest iteration checkpoint (one
-# kept) resumes mid-epoch exactly (ResumableEpochBasedTrainLoop, ResumableSampler, SeededDataset, RNGStateHook).
+# A preempted job loses at most 500 iterations (`custom_hooks.0.interval`): the latest iteration checkpoint
+# resumes mid-epoch exactly (ResumableEpochBasedTrainLoop, ResumableSampler, SeededDataset, RNGStateHook). Two are
+# kept because mmengine deletes the oldest *before* writing the new one: with one, a kill during that save would
+# leave no iteration checkpoint (and `last_checkpoint` pointing at the deleted file).
 custom_hooks = [
-    dict(type='CheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=1, save_last=False,
+    dict(type='CheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=2, save_last=False,
          backend_args=dict(backend='atomic_local')),
     dict(type='RNGStateHook'),
     # Stop at the first NaN/Inf loss, before any checkpoint of the diverged state is written.

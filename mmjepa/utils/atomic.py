@@ -18,11 +18,17 @@ from typing import Union
 from mmengine.fileio.backends import LocalBackend, register_backend
 
 
+# The process umask, read once (reading it means setting it, which other threads would see).
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 @contextmanager
 def atomic_open(dst: Union[str, Path], mode: str = 'wb', **kwargs):
     """Open a temporary file beside ``dst`` (``mode`` 'wb' or 'w'); when the block ends without an error it is
-    flushed, fsynced and renamed onto ``dst`` (``os.replace``); on any error, ``KeyboardInterrupt`` included,
-    it is removed and ``dst`` is left as it was."""
+    flushed, fsynced and renamed onto ``dst`` (``os.replace``, then the folder is fsynced); on any error,
+    ``KeyboardInterrupt`` included, it is removed and ``dst`` is left as it was. A ``SIGKILL`` during the write
+    leaves the hidden temporary file (``.NAME.*.tmp``) behind, never a truncated ``dst``."""
     if mode not in ('wb', 'w'):
         raise ValueError(f'atomic_open writes whole files: mode must be "wb" or "w", got {mode!r}')
     dst = osp.abspath(dst)
@@ -30,8 +36,17 @@ def atomic_open(dst: Union[str, Path], mode: str = 'wb', **kwargs):
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix='.' + osp.basename(dst) + '.', suffix='.tmp')
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # the permissions open() would give, not mkstemp's 0600
-        with os.fdopen(fd, mode, **kwargs) as f:
+        stream = os.fdopen(fd, mode, **kwargs)
+    except BaseException:  # e.g. an encoding for 'wb'
+        os.close(fd)
+        os.remove(tmp)
+        raise
+    try:
+        with stream as f:
+            try:
+                os.fchmod(f.fileno(), 0o666 & ~_UMASK)  # the permissions open() would give, not mkstemp's 0600
+            except OSError:  # file systems without permissions (some network mounts)
+                pass
             yield f
             f.flush()
             os.fsync(f.fileno())
@@ -40,12 +55,21 @@ def atomic_open(dst: Union[str, Path], mode: str = 'wb', **kwargs):
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+    _fsync_folder(folder)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _fsync_folder(folder: str) -> None:
+    """Persist the rename itself (best effort: not every platform can open a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 class AtomicLocalBackend(LocalBackend):

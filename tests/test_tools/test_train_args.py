@@ -37,6 +37,11 @@ def test_amp_keeps_amp_optim_wrapper():
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper' and cfg.optim_wrapper.dtype == 'float16'
 
 
+def test_amp_gives_amp_optim_wrapper_bf16_by_default():
+    cfg = merged(DEMO, '--amp', '--cfg-options', 'optim_wrapper.type=AmpOptimWrapper')
+    assert cfg.optim_wrapper.dtype == 'bfloat16'
+
+
 def test_amp_refuses_unknown_wrapper():
     with pytest.raises(ValueError, match='optim_wrapper.type'):
         merged(DEMO, '--amp', '--cfg-options', 'optim_wrapper.type=ApexOptimWrapper')

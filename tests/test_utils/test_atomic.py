@@ -76,3 +76,10 @@ def test_pretraining_runtime_saves_atomically():
     hooks = [cfg.default_hooks.checkpoint] + [h for h in cfg.custom_hooks if h.type == 'CheckpointHook']
     assert len(hooks) == 2
     assert all(h.backend_args == dict(backend='atomic_local') for h in hooks)
+
+
+def test_bad_open_arguments_leave_nothing(tmp_path):
+    with pytest.raises(ValueError):
+        with atomic_open(tmp_path / 'x.pth', 'wb', encoding='utf-8'):  # binary mode takes no encoding
+            pass
+    assert os.listdir(tmp_path) == []

@@ -65,7 +65,7 @@ class FSDPEMAHook(Hook):
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         model = runner.model
-        if not is_fsdp(model):
+        if not is_fsdp(model) or not hasattr(model.module, 'update_target'):
             return
         model.module.ema_in_forward = False
         fsdp_update_target(model)

@@ -19,7 +19,8 @@ class IJEPA(BaseSelfSupervisor):
     representations of several target blocks of the same image.
 
     One training step (``loss``): draw the batch's masks; move the EMA target one step towards the context
-    encoder (the update the official code does after the previous optimizer step); compute the targets on
+    encoder (the update the official code does after the previous optimizer step; under FSDP,
+    :class:`mmjepa.engine.hooks.FSDPEMAHook` makes it just before ``loss`` instead); compute the targets on
     the full image without gradients; encode only the context patches; predict every target block at once;
     regress. ``tensor`` mode returns the target encoder's output, the encoder I-JEPA evaluates.
 
@@ -112,8 +113,8 @@ class IJEPA(BaseSelfSupervisor):
 
     def update_target(self) -> None:
         """Make the EMA update due before the next training step (none before the first). ``loss`` makes it
-        while ``ema_in_forward`` is True; under FSDP, :class:`mmjepa.engine.FSDPEMAHook` sets it False and makes
-        the update before the forward, on the sharded parameters."""
+        while ``ema_in_forward`` is True; under FSDP, :class:`mmjepa.engine.hooks.FSDPEMAHook` sets it False
+        and makes the update before the forward, on the sharded parameters."""
         if self._step > 0:
             self.target_generator.update(self.online_modules(), self.due_momentum())
 
