@@ -8,6 +8,7 @@ from mmengine.fileio import get_file_backend
 
 from mmjepa.utils import AtomicLocalBackend, atomic_open
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMO = 'configs/demo/ijepa_vit-tiny-p8_1xb64-16e_demo-64px.py'
 
 
@@ -83,3 +84,20 @@ def test_bad_open_arguments_leave_nothing(tmp_path):
         with atomic_open(tmp_path / 'x.pth', 'wb', encoding='utf-8'):  # binary mode takes no encoding
             pass
     assert os.listdir(tmp_path) == []
+
+
+def test_backend_removes_leftovers_of_killed_writes(tmp_path):
+    """A SIGKILL inside atomic_open leaves its hidden partial file; the backend's next write clears it."""
+    import subprocess
+    import sys
+    code = ('import os, signal, sys; from mmjepa.utils import atomic_open\n'
+            'with atomic_open(sys.argv[1]) as f:\n'
+            '    f.write(b"half"); f.flush(); os.kill(os.getpid(), signal.SIGKILL)\n')
+    dst = tmp_path / 'iter_1000.pth'
+    proc = subprocess.run([sys.executable, '-c', code, str(dst)], cwd=ROOT)
+    assert proc.returncode == -9
+    leftovers = os.listdir(tmp_path)
+    assert len(leftovers) == 1 and leftovers[0].startswith('.iter_1000.pth.') and not dst.exists()
+    (tmp_path / 'notes.partial').write_text('a user file: not hidden, kept')
+    AtomicLocalBackend().put(b'next', str(tmp_path / 'iter_1500.pth'))
+    assert sorted(os.listdir(tmp_path)) == ['iter_1500.pth', 'notes.partial']
