@@ -53,29 +53,43 @@ def train(model, optim, rank: int = 0, world_size: int = 1):
 ALGORITHMS = ('ijepa', 'dmtjepa', 'ecijepa')
 
 
-def _rank_main(rank: int, init_file: str, out_file: str):
+def _rank_main(rank: int, init_file: str, out_file: str, run_algorithm):
+    """One of 2 gloo ranks: ``run_algorithm(algorithm, rank)`` for every algorithm; rank 0 saves the results."""
     import torch.distributed as dist
-    from mmengine.model import MMDistributedDataParallel
     torch.set_num_threads(1)
     dist.init_process_group('gloo', init_method=f'file://{init_file}', rank=rank, world_size=2)
     try:
-        results = {}
-        for algorithm in ALGORITHMS:
-            model, optim = build(algorithm)
-            losses = torch.tensor(train(MMDistributedDataParallel(module=model), optim, rank, 2))
-            dist.all_reduce(losses)
-            results[algorithm] = dict(losses=(losses / 2).tolist(), state=model.state_dict())
+        results = {algorithm: run_algorithm(algorithm, rank) for algorithm in ALGORITHMS}
         if rank == 0:
             torch.save(results, out_file)
     finally:
         dist.destroy_process_group()
 
 
+def run_on_two_ranks(tmp_path_factory, run_algorithm) -> dict:
+    """Spawn 2 gloo ranks running ``run_algorithm`` (a module-level function, for spawn); rank 0's results."""
+    tmp = tmp_path_factory.mktemp('ranks')
+    mp.spawn(_rank_main, args=(str(tmp / 'init'), str(tmp / 'out.pth'), run_algorithm), nprocs=2, join=True)
+    return torch.load(tmp / 'out.pth', weights_only=True)
+
+
+def mean_over_ranks(losses) -> list:
+    import torch.distributed as dist
+    losses = torch.tensor(losses)
+    dist.all_reduce(losses)
+    return (losses / dist.get_world_size()).tolist()
+
+
+def _ddp_run(algorithm: str, rank: int) -> dict:
+    from mmengine.model import MMDistributedDataParallel
+    model, optim = build(algorithm)
+    losses = train(MMDistributedDataParallel(module=model), optim, rank, 2)
+    return dict(losses=mean_over_ranks(losses), state=model.state_dict())
+
+
 @pytest.fixture(scope='module')
 def two_rank_results(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('dist')
-    mp.spawn(_rank_main, args=(str(tmp / 'init'), str(tmp / 'dist.pth')), nprocs=2, join=True)
-    return torch.load(tmp / 'dist.pth', weights_only=True)
+    return run_on_two_ranks(tmp_path_factory, _ddp_run)
 
 
 @pytest.mark.parametrize('algorithm', ALGORITHMS)

@@ -6,9 +6,8 @@ same global batch: losses and the gathered full state dict (encoders, EMA target
 within 1e-5."""
 import pytest
 import torch
-import torch.multiprocessing as mp
 
-from test_dist_equivalence import ALGORITHMS, batches, build  # noqa: E402  (same tiny models and data)
+from test_dist_equivalence import ALGORITHMS, batches, build, mean_over_ranks, run_on_two_ranks, train  # noqa: E402
 
 from mmjepa.engine.hooks import fsdp_update_target, jepa_fsdp_wrap_policy
 from mmjepa.engine.hooks.fsdp_ema import root_unit_gathered
@@ -35,42 +34,27 @@ def _full_state_dict(wrapped):
                 for k, v in wrapped.module.state_dict().items()}
 
 
-def _rank_main(rank: int, init_file: str, out_file: str):
-    import torch.distributed as dist
+def _fsdp_run(algorithm: str, rank: int) -> dict:
     from mmengine.model.wrappers import MMFullyShardedDataParallel
     from mmengine.optim import OptimWrapper
-    torch.set_num_threads(1)
-    dist.init_process_group('gloo', init_method=f'file://{init_file}', rank=rank, world_size=2)
-    try:
-        results = {}
-        for algorithm in ALGORITHMS:
-            model, _ = build(algorithm)
-            wrapped = MMFullyShardedDataParallel(module=model, use_orig_params=True, device_id=torch.device('cpu'),
-                                                 auto_wrap_policy=jepa_fsdp_wrap_policy)
-            units = sum(1 for m in wrapped.modules() if type(m).__name__ == 'FullyShardedDataParallel')
-            optim = OptimWrapper(torch.optim.AdamW(wrapped.parameters(), lr=1e-3, weight_decay=0.05))
-            losses = torch.tensor(_train_fsdp(wrapped, optim, rank, 2))
-            dist.all_reduce(losses)
-            with root_unit_gathered(wrapped):  # as CollapseMonitorHook measures, outside the forward
-                probe = wrapped.module.target_features(batches()[0][:2].float())
-            results[algorithm] = dict(losses=(losses / 2).tolist(), state=_full_state_dict(wrapped), units=units,
-                                      probe=probe)
-        if rank == 0:
-            torch.save(results, out_file)
-    finally:
-        dist.destroy_process_group()
+    model, _ = build(algorithm)
+    wrapped = MMFullyShardedDataParallel(module=model, use_orig_params=True, device_id=torch.device('cpu'),
+                                         auto_wrap_policy=jepa_fsdp_wrap_policy)
+    units = sum(1 for m in wrapped.modules() if type(m).__name__ == 'FullyShardedDataParallel')
+    optim = OptimWrapper(torch.optim.AdamW(wrapped.parameters(), lr=1e-3, weight_decay=0.05))
+    losses = mean_over_ranks(_train_fsdp(wrapped, optim, rank, 2))
+    with root_unit_gathered(wrapped):  # as CollapseMonitorHook measures, outside the forward
+        probe = wrapped.module.target_features(batches()[0][:2].float())
+    return dict(losses=losses, state=_full_state_dict(wrapped), units=units, probe=probe)
 
 
 @pytest.fixture(scope='module')
 def fsdp_results(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('fsdp')
-    mp.spawn(_rank_main, args=(str(tmp / 'init'), str(tmp / 'fsdp.pth')), nprocs=2, join=True)
-    return torch.load(tmp / 'fsdp.pth', weights_only=True)
+    return run_on_two_ranks(tmp_path_factory, _fsdp_run)
 
 
 @pytest.mark.parametrize('algorithm', ALGORITHMS)
 def test_fsdp_two_gloo_ranks_equal_one_process(algorithm, fsdp_results):
-    from test_dist_equivalence import train
     dist = fsdp_results[algorithm]
     # units under the root: 2 context-encoder blocks + 2 target-encoder blocks (the predictor's one block is
     # its last, run from its weights, so it stays in the root unit, as do DMT-JEPA's head blocks)
