@@ -40,10 +40,14 @@ def batches():
     return [torch.randint(0, 256, (BATCH, 3, 64, 64), generator=g, dtype=torch.uint8) for _ in range(STEPS)]
 
 
-def train(model, optim, rank: int = 0, world_size: int = 1):
+def train(model, optim, rank: int = 0, world_size: int = 1, before_step=None):
+    """The training steps on ``batches()``; ``before_step()`` runs before each (the place of a
+    ``before_train_iter`` hook). Returns the losses."""
     from mmpretrain.structures import DataSample
     losses = []
     for images in batches():
+        if before_step is not None:
+            before_step()
         mine = images[rank::world_size]  # DefaultSampler's sharding
         data = dict(inputs=mine, data_samples=[DataSample() for _ in mine])  # default_collate's layout
         losses.append(float(model.train_step(data, optim)['loss']))
@@ -92,9 +96,9 @@ def two_rank_results(tmp_path_factory):
     return run_on_two_ranks(tmp_path_factory, _ddp_run)
 
 
-@pytest.mark.parametrize('algorithm', ALGORITHMS)
-def test_two_gloo_ranks_equal_one_process(algorithm, two_rank_results):
-    dist = two_rank_results[algorithm]
+def assert_equals_one_process(algorithm: str, dist: dict):
+    """``dist`` (mean losses and state dict of a 2-rank run) equals one process with the global batch within
+    1e-5; returns that process's model."""
     model, optim = build(algorithm)
     single = train(model, optim)
     assert len(single) == STEPS
@@ -106,6 +110,12 @@ def test_two_gloo_ranks_equal_one_process(algorithm, two_rank_results):
         torch.testing.assert_close(dist['state'][key], value, rtol=0, atol=1e-5, msg=key)
     # the EMA target moved away from its initial copy of the context encoder, identically in both runs
     assert not torch.equal(state['target_generator.encoder.ln1.weight'], state['backbone.ln1.weight'])
+    return model
+
+
+@pytest.mark.parametrize('algorithm', ALGORITHMS)
+def test_two_gloo_ranks_equal_one_process(algorithm, two_rank_results):
+    assert_equals_one_process(algorithm, two_rank_results[algorithm])
 
 
 def test_dist_train_sh_pretrains_with_every_runtime_hook(tiny_demo_set, tmp_path):

@@ -7,22 +7,11 @@ within 1e-5."""
 import pytest
 import torch
 
-from test_dist_equivalence import ALGORITHMS, batches, build, mean_over_ranks, run_on_two_ranks, train  # noqa: E402
+from test_dist_equivalence import (ALGORITHMS, assert_equals_one_process, batches, build,  # noqa: E402
+                                   mean_over_ranks, run_on_two_ranks, train)
 
 from mmjepa.engine.hooks import fsdp_update_target, jepa_fsdp_wrap_policy
 from mmjepa.engine.hooks.fsdp_ema import root_unit_gathered
-
-
-def _train_fsdp(wrapped, optim, rank: int, world_size: int):
-    from mmpretrain.structures import DataSample
-    wrapped.module.ema_in_forward = False
-    losses = []
-    for images in batches():
-        fsdp_update_target(wrapped)  # FSDPEMAHook.before_train_iter
-        mine = images[rank::world_size]
-        data = dict(inputs=mine, data_samples=[DataSample() for _ in mine])
-        losses.append(float(wrapped.train_step(data, optim)['loss']))
-    return losses
 
 
 def _full_state_dict(wrapped):
@@ -42,7 +31,8 @@ def _fsdp_run(algorithm: str, rank: int) -> dict:
                                          auto_wrap_policy=jepa_fsdp_wrap_policy)
     units = sum(1 for m in wrapped.modules() if type(m).__name__ == 'FullyShardedDataParallel')
     optim = OptimWrapper(torch.optim.AdamW(wrapped.parameters(), lr=1e-3, weight_decay=0.05))
-    losses = mean_over_ranks(_train_fsdp(wrapped, optim, rank, 2))
+    wrapped.module.ema_in_forward = False  # FSDPEMAHook.before_train_iter, then the update before each step
+    losses = mean_over_ranks(train(wrapped, optim, rank, 2, before_step=lambda: fsdp_update_target(wrapped)))
     with root_unit_gathered(wrapped):  # as CollapseMonitorHook measures, outside the forward
         probe = wrapped.module.target_features(batches()[0][:2].float())
     return dict(losses=losses, state=_full_state_dict(wrapped), units=units, probe=probe)
@@ -59,14 +49,7 @@ def test_fsdp_two_gloo_ranks_equal_one_process(algorithm, fsdp_results):
     # units under the root: 2 context-encoder blocks + 2 target-encoder blocks (the predictor's one block is
     # its last, run from its weights, so it stays in the root unit, as do DMT-JEPA's head blocks)
     assert dist['units'] == 4
-    model, optim = build(algorithm)
-    single = train(model, optim)
-    torch.testing.assert_close(torch.tensor(dist['losses']), torch.tensor(single), rtol=0, atol=1e-5)
-    state = model.state_dict()
-    assert dist['state'].keys() == state.keys()
-    for key, value in state.items():
-        torch.testing.assert_close(dist['state'][key], value, rtol=0, atol=1e-5, msg=key)
-    assert not torch.equal(state['target_generator.encoder.ln1.weight'], state['backbone.ln1.weight'])
+    model = assert_equals_one_process(algorithm, dist)
     with torch.no_grad():
         probe = model.target_features(batches()[0][:2].float())
     torch.testing.assert_close(dist['probe'], probe, rtol=0, atol=1e-4)
