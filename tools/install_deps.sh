@@ -15,13 +15,16 @@ TORCH_VERSION=${TORCH_VERSION:-2.13.0}
 TORCHVISION_VERSION=${TORCHVISION_VERSION:-0.28.0}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WHEELHOUSE=${MMJEPA_WHEELHOUSE:-$ROOT/../shared/wheels}
-PIP=("$PYTHON" -m pip install --disable-pip-version-check)
+CONSTRAINTS=$ROOT/requirements/constraints.txt
+# The constraints hold in every resolution, also in build environments pip makes for source packages.
+export PIP_CONSTRAINT=$CONSTRAINTS
+PIP=("$PYTHON" -m pip install --disable-pip-version-check -c "$CONSTRAINTS")
 step() { printf '[install] %s\n' "$*"; }
 has() { "$PYTHON" - "$@" >/dev/null 2>&1; }
 
 start=$(date +%s)
-step "build tools (setuptools<82 keeps pkg_resources for mmengine and mmcv's setup.py)"
-"${PIP[@]}" -q "setuptools<82" wheel ninja psutil
+step "build tools (setuptools<82, held by requirements/constraints.txt, keeps pkg_resources for mmengine and mmcv)"
+"${PIP[@]}" -q setuptools wheel ninja psutil
 
 if has <<PY
 import torch, torchvision
@@ -59,4 +62,6 @@ step "OpenMMLab packages and mmjepa's requirements"
   -r "$ROOT/requirements/tests.txt"
 step "mmjepa (editable)"
 "${PIP[@]}" -q --no-deps --no-build-isolation -e "$ROOT"
+step "checking that what mmjepa needs imports"
+"$PYTHON" "$ROOT/tools/check_install.py"
 step "done in $(( $(date +%s) - start )) s"
