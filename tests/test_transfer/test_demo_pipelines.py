@@ -36,6 +36,10 @@ def test_demo_pipeline(task, pretrain_ckpt, tiny_demo_set, dense_demo_sets, tmp_
     metrics = last_metrics(str(tmp_path / task))
     assert EXPECTED[task] in metrics, metrics
     assert osp.isfile(tmp_path / task / 'iter_2.pth')
+    # TransferProvenanceHook (mmpretrain, mmseg and mmdet scopes): the hash of the checkpoint it started from
+    with open(pretrain_ckpt, 'rb') as f:
+        sha = hashlib.sha256(f.read()).hexdigest()[:8]
+    assert json.loads((tmp_path / task / 'pretrain_provenance.json').read_text())['sha256'] == sha
 
 
 def test_linear_demo_test_tool_knn_and_leaderboard(dmtjepa_run, tiny_demo_set, tmp_path):
