@@ -142,7 +142,7 @@ def resolve_benchmark_meta(benchmark_meta: Optional[Mapping], provenance: Option
     if missing:
         ckpt = record.get('checkpoint')
         why = (f'the pretraining checkpoint {ckpt} has no meta[{META_KEY!r}] for them' if ckpt else
-               'no pretraining checkpoint was recorded (a run from before provenance was stored?)')
+               'no pretraining checkpoint was recorded (a random init, or a run from before provenance was stored)')
         warnings.warn(f"{where}: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} '{UNKNOWN}': {why}, "
                       f"and the config's benchmark_meta does not set {'it' if len(missing) == 1 else 'them'}. Save "
                       'the checkpoint with mmjepa (pretraining runs and tools/model_converters write the '

@@ -229,8 +229,7 @@ def to_markdown(rows: List[dict]) -> str:
     for r in rows:
         source = r['source'] if r['source'] == 'measured' else f'**{r["source"]}**'
         cells = [r['algorithm'], r['arch'], r['pretrain_epochs'], r['pretrain_data'], r['checkpoint'], r['dataset'],
-                 source,
-                 *(_fmt(r.get(c)) for c in COLUMNS)]
+                 source, *(_fmt(r.get(c)) for c in COLUMNS)]
         lines.append('| ' + ' | '.join(str(c) for c in cells) + ' |')
     return '\n'.join(lines) + '\n'
 

@@ -10,6 +10,14 @@ from mmengine.registry import HOOKS
 from ...utils.provenance import META_KEY, algorithm_name, arch_name, dataset_name, plain_number
 
 
+def backbone_arch(backbone) -> str:
+    """``arch_name`` of a ViT backbone (JEPAViT, mmpretrain's VisionTransformer); the class name of another."""
+    projection = getattr(getattr(backbone, 'patch_embed', None), 'projection', None)
+    if not hasattr(backbone, 'embed_dims') or not hasattr(backbone, 'num_layers') or projection is None:
+        return type(backbone).__name__
+    return arch_name(backbone.embed_dims, backbone.num_layers, projection.kernel_size[0])
+
+
 @HOOKS.register_module()
 class ProvenanceHook(Hook):
     """Put ``meta['provenance']`` (:mod:`mmjepa.utils.provenance`) into each checkpoint the run saves, epoch
@@ -18,8 +26,8 @@ class ProvenanceHook(Hook):
     The record: ``algorithm`` (the model class's ``algorithm_name``, e.g. ``'I-JEPA'``), ``arch`` of the
     backbone (``'ViT-T/8'``), ``epochs`` trained when saved (iterations / iterations per epoch: fractional for
     an iteration checkpoint mid-epoch), ``max_epochs`` planned by the run, ``data`` (``data``, else the name of
-    the train dataset: ``'ImageNet-1k'`` for mmpretrain's ImageNet, else the first folder of its ``data_root``
-    under ``data/``) and ``config`` (the config file name).
+    the train dataset: :func:`mmjepa.utils.provenance.dataset_name`) and ``config`` (the config file name).
+    See docs/leaderboard.md.
 
     Args:
         data (str, optional): Name of the pretraining data, when the dataset config does not say it well.
@@ -37,13 +45,12 @@ class ProvenanceHook(Hook):
     def provenance(self, runner, iters: int) -> dict:
         """The record for a checkpoint saved after ``iters`` training iterations."""
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        backbone = model.backbone
         loop = runner.train_loop
         per_epoch = len(loop.dataloader)
         filename = runner.cfg.filename
         return dict(
             algorithm=algorithm_name(model),
-            arch=arch_name(backbone.embed_dims, backbone.num_layers, backbone.patch_embed.projection.kernel_size[0]),
+            arch=backbone_arch(model.backbone),
             epochs=plain_number(iters / per_epoch),
             max_epochs=plain_number(loop.max_iters / per_epoch),
             data=self.data or dataset_name(runner.cfg.train_dataloader.get('dataset')),
