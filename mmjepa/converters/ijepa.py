@@ -116,10 +116,11 @@ def _prefixed(prefix: str, state_dict: Mapping) -> 'OrderedDict[str, torch.Tenso
 
 def converted_provenance(algorithm: str, encoder: Mapping, epochs: Optional[int], data: Optional[str]) -> dict:
     """``meta['provenance']`` of a converted official checkpoint (:mod:`mmjepa.utils.provenance`): the
-    converter's ``algorithm``, the arch of the converted ``encoder``, the source's ``epochs`` and ``data``."""
-    from .export import check_encoder  # export builds on this module's tables
-    sizes = check_encoder(encoder)
-    return dict(algorithm=algorithm, arch=arch_name(sizes['embed_dims'], sizes['num_layers'], sizes['patch_size']),
+    converter's ``algorithm``, the arch of the converted ``encoder`` (width and patch from the patch embedding,
+    depth from the block indices), the source's ``epochs`` and ``data``."""
+    projection = encoder['patch_embed.projection.weight']  # [D, 3, p, p]; _ENCODER_REQUIRED
+    depth = 1 + max(int(key.split('.')[1]) for key in encoder if key.startswith('layers.'))
+    return dict(algorithm=algorithm, arch=arch_name(projection.shape[0], depth, projection.shape[-1]),
                 epochs=epochs, max_epochs=None, data=data, config=None)
 
 
