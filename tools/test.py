@@ -3,7 +3,9 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out RESULTS.pkl] [--cfg-options k=v ...]
 
-The metrics are printed and written to ``<work_dir>/test_metrics.json`` (with the config's ``benchmark_meta``).
+The metrics are printed and written to ``<work_dir>/test_metrics.json`` with the config's ``benchmark_meta`` and
+the ``pretrain_provenance`` that the transfer run stored in CHECKPOINT's meta (the pretraining checkpoint it started
+from: algorithm, arch, epochs, data, SHA-256; see mmjepa/utils/provenance.py).
 """
 import argparse
 import json
@@ -18,6 +20,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 from mmjepa.utils.dist import setup_cpu_distributed, teardown_distributed  # noqa: E402
+from mmjepa.utils.provenance import TRANSFER_KEY, resolve_benchmark_meta, transfer_record  # noqa: E402
 
 
 def parse_args():
@@ -60,10 +63,12 @@ def main():
         print(f'[mmjepa] metrics: {metrics}', flush=True)
         # The leaderboard (tools/analysis_tools/leaderboard.py) reads this file.
         out = osp.join(cfg.work_dir, 'test_metrics.json')
+        provenance = transfer_record(args.checkpoint)
+        resolve_benchmark_meta(cfg.get('benchmark_meta'), provenance, where=args.checkpoint)  # warns if unknown
         with open(out, 'w') as f:
-            json.dump(dict(config=args.config, checkpoint=args.checkpoint,
-                           benchmark_meta=cfg.get('benchmark_meta', {}),
-                           metrics={k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))}),
+            json.dump({'config': args.config, 'checkpoint': args.checkpoint,
+                       'benchmark_meta': cfg.get('benchmark_meta', {}), TRANSFER_KEY: provenance,
+                       'metrics': {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))}},
                       f, indent=2)
         print(f'[mmjepa] metrics written to {out}', flush=True)
     teardown_distributed()

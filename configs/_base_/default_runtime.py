@@ -28,6 +28,9 @@ custom_hooks = [
     dict(type='CollapseMonitorHook', interval=50, min_rank=10, min_std=0.1, max_tokens=2048),
     # Under FSDP only: the EMA update moves from the forward to before each iteration (see docs/performance.md).
     dict(type='FSDPEMAHook'),
+    # meta['provenance'] of every checkpoint (algorithm, arch, epochs, data, config): the leaderboard tables a
+    # transfer of it under these (mmjepa/utils/provenance.py).
+    dict(type='ProvenanceHook'),
 ]
 
 env_cfg = dict(

@@ -10,10 +10,11 @@ script's variable names, or their snake-case forms) has them mapped too: ``cls_b
 """
 import re
 from collections import OrderedDict
-from typing import Mapping
+from typing import Mapping, Optional
 
 import torch
 
+from ..models.algorithms import DMTJEPA
 from .ijepa import _strip_ddp, convert_ijepa_checkpoint
 
 _HEAD_BLOCK = {'norm1': 'ln1', 'attn.q': 'attn.q', 'attn.k': 'attn.k', 'attn.v': 'attn.v',
@@ -54,7 +55,8 @@ def _pop_head(ckpt: dict, names) -> tuple:
     return (found[0], ckpt.pop(found[0])) if found else (None, None)
 
 
-def convert_dmtjepa_checkpoint(ckpt: Mapping, backbone_only: bool = False, encoder: str = 'target') -> dict:
+def convert_dmtjepa_checkpoint(ckpt: Mapping, backbone_only: bool = False, encoder: str = 'target',
+                               data: Optional[str] = None) -> dict:
     """Convert a loaded official DMT-JEPA checkpoint to an mmjepa :class:`DMTJEPA` one.
 
     Arguments and result as :func:`convert_ijepa_checkpoint`. Without ``backbone_only``, heads present in the
@@ -67,7 +69,8 @@ def convert_dmtjepa_checkpoint(ckpt: Mapping, backbone_only: bool = False, encod
     ckpt = dict(ckpt)
     online_name, online = _pop_head(ckpt, ONLINE_HEAD_KEYS)
     target_name, target = _pop_head(ckpt, TARGET_HEAD_KEYS)
-    out = convert_ijepa_checkpoint(ckpt, backbone_only=backbone_only, encoder=encoder)
+    out = convert_ijepa_checkpoint(ckpt, backbone_only=backbone_only, encoder=encoder, data=data,
+                                   algorithm=DMTJEPA.algorithm_name)
     meta = out['meta']
     meta['converter'] = 'mmjepa.converters.convert_dmtjepa_checkpoint'
     if backbone_only:

@@ -29,6 +29,7 @@ from typing import Dict, Mapping, Optional, Tuple
 
 import torch
 
+from ..utils.provenance import META_KEY
 from ..utils.transfer import ENCODER_PREFIXES, foreign_format, unwrap_state_dict
 from .ijepa import _BLOCK, _ENCODER_REQUIRED
 
@@ -214,11 +215,14 @@ def export_backbone(ckpt: Mapping, fmt: str, encoder: Optional[str] = None, sour
         source (str, optional): Where ``ckpt`` came from, recorded in the meta.
 
     Returns:
-        dict: ``{'state_dict': ..., 'meta': {'format', 'encoder', 'source', 'arch', 'dropped', 'converter'}}``.
+        dict: ``{'state_dict': ..., 'meta': {'format', 'encoder', 'source', 'arch', 'dropped', 'converter',
+        'provenance'}}``; ``provenance`` is the source's (:mod:`mmjepa.utils.provenance`), None if it has none.
     """
     if fmt not in EXPORTERS:
         raise ValueError(f'Unknown export format {fmt!r}; choose one of {FORMATS}')
     state_dict, name, dropped = select_encoder(ckpt, encoder)
     arch = check_encoder(state_dict)
+    source_meta = ckpt.get('meta') if isinstance(ckpt.get('meta'), Mapping) else {}
     meta = dict(format=fmt, encoder=name, source=source, arch=arch, dropped=dropped, converter=CONVERTER)
+    meta[META_KEY] = source_meta.get(META_KEY)
     return dict(state_dict=EXPORTERS[fmt](state_dict), meta=meta)

@@ -11,6 +11,9 @@ from typing import Dict, Mapping, Optional, Tuple
 
 import torch
 
+from ..models.algorithms import IJEPA
+from ..utils.provenance import META_KEY, arch_name
+
 # Block sub-modules: official/timm name -> mmpretrain TransformerEncoderLayer name.
 _BLOCK = {'norm1': 'ln1', 'attn.qkv': 'attn.qkv', 'attn.proj': 'attn.proj', 'norm2': 'ln2',
           'mlp.fc1': 'ffn.layers.0.0', 'mlp.fc2': 'ffn.layers.1'}
@@ -111,7 +114,18 @@ def _prefixed(prefix: str, state_dict: Mapping) -> 'OrderedDict[str, torch.Tenso
     return OrderedDict((prefix + k, v) for k, v in state_dict.items())
 
 
-def convert_ijepa_checkpoint(ckpt: Mapping, backbone_only: bool = False, encoder: str = 'target') -> dict:
+def converted_provenance(algorithm: str, encoder: Mapping, epochs: Optional[int], data: Optional[str]) -> dict:
+    """``meta['provenance']`` of a converted official checkpoint (:mod:`mmjepa.utils.provenance`): the
+    converter's ``algorithm``, the arch of the converted ``encoder`` (width and patch from the patch embedding,
+    depth from the block indices), the source's ``epochs`` and ``data``."""
+    projection = encoder['patch_embed.projection.weight']  # [D, 3, p, p]; _ENCODER_REQUIRED
+    depth = 1 + max(int(key.split('.')[1]) for key in encoder if key.startswith('layers.'))
+    return dict(algorithm=algorithm, arch=arch_name(projection.shape[0], depth, projection.shape[-1]),
+                epochs=epochs, max_epochs=None, data=data, config=None)
+
+
+def convert_ijepa_checkpoint(ckpt: Mapping, backbone_only: bool = False, encoder: str = 'target',
+                             data: Optional[str] = None, algorithm: str = IJEPA.algorithm_name) -> dict:
     """Convert a loaded I-JEPA checkpoint to an mmjepa one.
 
     Args:
@@ -122,6 +136,9 @@ def convert_ijepa_checkpoint(ckpt: Mapping, backbone_only: bool = False, encoder
             (context encoder), ``target_generator.encoder.`` (target encoder) and ``predictor.``.
         encoder (str): Encoder of a backbone-only checkpoint: ``'target'`` (EMA, what I-JEPA evaluates)
             or ``'context'``. A timm-style source has a single encoder, used in every role.
+        data (str, optional): The source's pretraining data (e.g. ``'ImageNet-1k'``), for ``meta['provenance']``
+            (the file does not say; None: the leaderboard shows it as unknown).
+        algorithm (str): The algorithm that trained the source, for ``meta['provenance']``.
 
     Returns:
         dict: ``{'state_dict': ..., 'meta': {...}}``.
@@ -144,9 +161,13 @@ def convert_ijepa_checkpoint(ckpt: Mapping, backbone_only: bool = False, encoder
                 epoch=int(ckpt['epoch']) if source == 'official' and ckpt.get('epoch') is not None else None)
     if backbone_only:
         meta['encoder'] = encoder if source == 'official' else 'single'
-        return dict(state_dict=_prefixed('backbone.', get_encoder(encoder)), meta=meta)
+        kept = get_encoder(encoder)
+        meta[META_KEY] = converted_provenance(algorithm, kept, meta['epoch'], data)
+        return dict(state_dict=_prefixed('backbone.', kept), meta=meta)
+    target = get_encoder('target')
+    meta[META_KEY] = converted_provenance(algorithm, target, meta['epoch'], data)
     state_dict = _prefixed('backbone.', get_encoder('context'))
-    state_dict.update(_prefixed('target_generator.encoder.', get_encoder('target')))
+    state_dict.update(_prefixed('target_generator.encoder.', target))
     predictor = parts.get('predictor')
     if predictor is not None:
         state_dict.update(_prefixed('predictor.', convert_ijepa_predictor(predictor)))

@@ -127,3 +127,5 @@ def test_cli(tmp_path):
     assert 'heads: none in the source' in proc.stdout and 'keep their initialisation' in proc.stdout
     out = torch.load(dst, weights_only=True)
     assert out['meta']['converter'] == 'mmjepa.converters.convert_dmtjepa_checkpoint'
+    assert out['meta']['provenance'] == dict(algorithm='DMT-JEPA', arch=f'ViT-D{D}xL{ij.DEPTH}/{ij.PATCH}',
+                                             epochs=600, max_epochs=None, data=None, config=None)

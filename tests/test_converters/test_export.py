@@ -101,7 +101,8 @@ def test_keys_shapes_and_meta(ckpt, target, fmt):
                                arch=dict(embed_dims=D, num_layers=2, feedforward_channels=64, patch_size=16,
                                          in_channels=3, num_patches=N),
                                dropped={'context encoder (not exported; select it with encoder=\'context\')': 29,
-                                        'JEPA predictor (pretraining only)': 1, 'mask-RNG / EMA step counter': 1})
+                                        'JEPA predictor (pretraining only)': 1, 'mask-RNG / EMA step counter': 1},
+                               provenance=None)  # the source checkpoint has none
     pos = sd['pos_embed' if fmt in ('mmseg', 'timm') else 'backbone.pos_embed']
     if fmt == 'mmseg':
         assert sd['layers.1.attn.attn.in_proj_weight'].shape == (3 * D, D)
@@ -200,6 +201,14 @@ def test_encoder_choice_and_backbone_only_source(ckpt):
     assert again['meta']['encoder'] == 'context' and again['meta']['dropped'] == {}
     with pytest.raises(ValueError, match='backbone-only'):
         exported(backbone_only, 'timm', encoder='target')
+
+
+def test_provenance_is_carried_over(ckpt):
+    """The pretraining checkpoint's provenance stays with the exported backbone: a transfer of it is tabled
+    under the algorithm that trained it."""
+    provenance = dict(algorithm='DMT-JEPA', arch='ViT-D32xL2/16', epochs=4, max_epochs=16, data='demo', config='x.py')
+    out = exported(dict(ckpt, meta=dict(ckpt['meta'], provenance=provenance)), 'mmseg')
+    assert out['meta']['provenance'] == provenance
 
 
 def test_errors(ckpt, target):

@@ -171,6 +171,9 @@ def test_full_checkpoint_fits_ijepa(official):
     result = model.load_state_dict(out['state_dict'], strict=False)
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert out['meta']['epoch'] == 300 and out['meta']['source_format'] == 'official'
+    # the provenance the leaderboard tables a transfer of it under (the data is not in the file)
+    assert out['meta']['provenance'] == dict(algorithm='I-JEPA', arch=f'ViT-D{D}xL{DEPTH}/{PATCH}', epochs=300,
+                                             max_epochs=None, data=None, config=None)
 
 
 def test_backbone_only_encoder_choice(official):
@@ -240,7 +243,9 @@ def test_cli(official, tmp_path):
     cli = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cli)
     backbone = tmp_path / 'backbone.pth'
-    cli.main([str(src), str(backbone), '--backbone-only', '--encoder', 'context'])
+    cli.main([str(src), str(backbone), '--backbone-only', '--encoder', 'context', '--data', 'ImageNet-1k'])
+    provenance = torch.load(backbone, weights_only=True)['meta']['provenance']
+    assert (provenance['algorithm'], provenance['epochs'], provenance['data']) == ('I-JEPA', 300, 'ImageNet-1k')
     # The downstream path: mmengine's Pretrained init with the backbone. prefix.
     model = JEPAViT(arch=dict(embed_dims=D, num_layers=DEPTH, num_heads=HEADS, feedforward_channels=4 * D),
                     img_size=IMG, patch_size=PATCH,

@@ -2,6 +2,7 @@
 """Each demo transfer pipeline trains two iterations from a (tiny) pretraining checkpoint, evaluates and
 logs its metrics; the classification one also goes through tools/test.py (test_metrics.json) and the
 k-NN tool; two gloo processes run a demo config through tools/dist_train.sh; the leaderboard reads it all."""
+import hashlib
 import json
 import os
 import os.path as osp
@@ -35,13 +36,19 @@ def test_demo_pipeline(task, pretrain_ckpt, tiny_demo_set, dense_demo_sets, tmp_
     metrics = last_metrics(str(tmp_path / task))
     assert EXPECTED[task] in metrics, metrics
     assert osp.isfile(tmp_path / task / 'iter_2.pth')
+    # TransferProvenanceHook (mmpretrain, mmseg and mmdet scopes): the hash of the checkpoint it started from
+    with open(pretrain_ckpt, 'rb') as f:
+        sha = hashlib.sha256(f.read()).hexdigest()[:8]
+    assert json.loads((tmp_path / task / 'pretrain_provenance.json').read_text())['sha256'] == sha
 
 
-def test_linear_demo_test_tool_knn_and_leaderboard(pretrain_ckpt, tiny_demo_set, tmp_path):
-    """Train the linear probe, evaluate it with tools/test.py and the encoder with knn_eval.py, then build
-    the leaderboard from those files and from fixture logs of the other tasks."""
+def test_linear_demo_test_tool_knn_and_leaderboard(dmtjepa_run, tiny_demo_set, tmp_path):
+    """Transfer a DMT-JEPA pretraining checkpoint through the (I-JEPA) demo linear-probe config, evaluate it with
+    tools/test.py and the encoder with knn_eval.py, then build the leaderboard from those files and from fixture
+    logs of the other tasks: the row is DMT-JEPA's, keyed by the checkpoint's provenance and hash."""
     from mmengine.config import Config
-    cfg = tiny_cfg('linear', pretrain_ckpt, work_dir=str(tmp_path / 'linear'), data_root=tiny_demo_set)
+    pretrained = osp.join(dmtjepa_run, 'epoch_1.pth')
+    cfg = tiny_cfg('linear', pretrained, work_dir=str(tmp_path / 'linear'), data_root=tiny_demo_set, patch_size=8)
     run_train(cfg)
     # A config file for the CLI tools: the tiny overrides written out.
     cfg_path = str(tmp_path / 'tiny_linear.py')
@@ -63,27 +70,35 @@ def test_linear_demo_test_tool_knn_and_leaderboard(pretrain_ckpt, tiny_demo_set,
     knn = knn_eval.main([cfg_path, '--out', str(tmp_path / 'linear' / 'knn.json')])
     assert 0 <= knn['metrics']['knn/top1'] <= 100 and knn['k'] == 16  # 16 train images < k=20
 
-    # Fixture logs of finished segmentation and detection runs (mmengine scalars + dumped config).
-    meta = dict(algorithm='I-JEPA', arch='ViT-T/8', pretrain_epochs=16, pretrain_data='demo', dataset='demo')
+    # Fixture logs of finished segmentation and detection runs of the same checkpoint (mmengine scalars, dumped
+    # config and the TransferProvenanceHook record).
+    record = (tmp_path / 'linear' / 'pretrain_provenance.json').read_text()
     for task, line in (('ade20k', {'mIoU': 12.5, 'aAcc': 50.0, 'step': 30}),
                        ('coco', {'coco/bbox_mAP': 0.125, 'coco/segm_mAP': 0.25, 'step': 30})):
         run = tmp_path / task / '20260101_000000' / 'vis_data'
         run.mkdir(parents=True)
         (run / 'scalars.json').write_text(json.dumps({'loss': 1.0, 'step': 1}) + '\n' + json.dumps(line) + '\n')
-        (tmp_path / task / 'cfg.py').write_text(f'benchmark_meta = {dict(meta, task=task)!r}\n')
+        (tmp_path / task / 'cfg.py').write_text(f'benchmark_meta = {dict(task=task, dataset="demo")!r}\n')
+        (tmp_path / task / 'pretrain_provenance.json').write_text(record)
     out = str(tmp_path / 'results.md')
     rows = leaderboard.main([str(tmp_path / 'linear'), str(tmp_path / 'ade20k'), str(tmp_path / 'coco'),
                              '--out', out])
     measured = [r for r in rows if r['source'] == 'measured']
     assert len(measured) == 1
     row = measured[0]
+    with open(pretrained, 'rb') as f:
+        sha = hashlib.sha256(f.read()).hexdigest()[:8]
+    assert {k: row[k] for k in ('algorithm', 'arch', 'pretrain_epochs', 'pretrain_data', 'checkpoint')} == dict(
+        algorithm='DMT-JEPA', arch='ViT-D32xL4/8', pretrain_epochs='1', pretrain_data='imagenet', checkpoint=sha)
+    assert row['pretrain_config'] == 'dmtjepa_vit-tiny-p8_1xb64-16e_demo-64px.py'
+    assert result['pretrain_provenance']['sha256'] == knn['pretrain_provenance']['sha256'] == sha
     assert row['linear'] == pytest.approx(result['metrics']['accuracy/top1'])
     assert row['knn'] == pytest.approx(knn['metrics']['knn/top1'])
     assert row['ade20k'] == 12.5 and row['coco_box'] == 12.5 and row['coco_mask'] == 25.0
     reported = [r for r in rows if r['source'].startswith('reported')]
     assert {(r['arch'], r['linear']) for r in reported} >= {('ViT-B/16', 72.9), ('ViT-H/14', 79.3)}
     text = open(out).read()
-    assert '**reported (paper)**' in text and '| measured |' in text
+    assert '**reported (paper)**' in text and '| measured |' in text and f'| DMT-JEPA | ViT-D32xL4/8 | 1 |' in text
     assert open(str(tmp_path / 'results.csv')).readline().startswith('algorithm,arch,pretrain_epochs')
 
 

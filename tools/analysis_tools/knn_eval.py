@@ -2,7 +2,8 @@
 """k-NN top-1 (k=20, cosine, temperature-weighted votes) of a transferred encoder, from a classification
 config: the backbone of ``model`` is built and initialised through its ``init_cfg`` (the strict transfer of
 the pretraining checkpoint), features are the average-pooled patch tokens of the last block, the train set
-(with the test pipeline) is the memory bank, the test set is evaluated.
+(with the test pipeline) is the memory bank, the test set is evaluated. The result records the provenance of
+the pretraining checkpoint (``pretrain_provenance``: algorithm, arch, epochs, data, SHA-256) for the leaderboard.
 
     python tools/analysis_tools/knn_eval.py CONFIG [--checkpoint PRETRAIN.pth] [--prefix P] [--out knn.json]
 """
@@ -48,6 +49,7 @@ def main(argv=None):
     args = parse_args(argv)
     from mmengine.config import Config
     from mmjepa.utils.logging import init_weights_quietly
+    from mmjepa.utils.provenance import TRANSFER_KEY, read_provenance, resolve_benchmark_meta
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
     from mmpretrain.registry import MODELS
@@ -81,10 +83,12 @@ def main(argv=None):
     train_x, train_y = extract(model, Runner.build_dataloader(bank_cfg))
     test_x, test_y = extract(model, Runner.build_dataloader(cfg.test_dataloader))
     top1 = knn_top1(train_x, train_y, test_x, test_y, k=args.k, temperature=args.temperature)
-    result = dict(config=args.config, checkpoint=init.checkpoint, prefix=init.get('prefix'),
-                  benchmark_meta=dict(cfg.get('benchmark_meta', {}), task='knn'), k=min(args.k, len(train_x)),
-                  temperature=args.temperature, num_train=len(train_x), num_test=len(test_x),
-                  metrics={'knn/top1': top1}, seconds=round(time.time() - start, 1))
+    benchmark_meta, provenance = dict(cfg.get('benchmark_meta', {}), task='knn'), read_provenance(init.checkpoint)
+    resolve_benchmark_meta(benchmark_meta, provenance, where=f'k-NN of {init.checkpoint}')  # warns if unknown
+    result = {'config': args.config, 'checkpoint': init.checkpoint, 'prefix': init.get('prefix'),
+              'benchmark_meta': benchmark_meta, TRANSFER_KEY: provenance, 'k': min(args.k, len(train_x)),
+              'temperature': args.temperature, 'num_train': len(train_x), 'num_test': len(test_x),
+              'metrics': {'knn/top1': top1}, 'seconds': round(time.time() - start, 1)}
     print(f'[mmjepa] k-NN top-1 (k={result["k"]}): {top1:.2f}% '
           f'({len(train_x)} train / {len(test_x)} test images, {result["seconds"]}s)', flush=True)
     if args.out:

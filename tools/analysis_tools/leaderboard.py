@@ -8,11 +8,13 @@ Each WORK_DIR is searched (recursively) for:
   * ``test_metrics.json`` written by ``tools/test.py`` and ``knn*.json`` / ``probe*.json`` written by
     ``tools/analysis_tools/knn_eval.py`` / ``probe.py``;
   * otherwise mmengine's ``vis_data/scalars.json`` (the last entry holding an evaluation metric) with the
-    ``benchmark_meta`` of the config dumped next to it.
-A run's row is keyed by (algorithm, arch, pretraining epochs, pretraining data) from the config's
-``benchmark_meta``; its task (linear / finetune / knn / ade20k / coco) picks the column. Paper-reported
-numbers come from the metafiles listed in ``model-index.yml`` and are shown in their own rows, marked
-"reported".
+    ``benchmark_meta`` of the config dumped next to it and the ``pretrain_provenance.json`` of the work dir.
+A run's row is keyed by (algorithm, arch, pretraining epochs, pretraining data, checkpoint SHA-256 prefix): the
+provenance that the pretraining run stored in its checkpoint and the transfer run recorded
+(mmjepa/utils/provenance.py), where the config's ``benchmark_meta`` sets a field only to override it; a field
+known from neither is "unknown", with a warning. The run's task (linear / finetune / knn / ade20k / coco) picks
+the column. Paper-reported numbers come from the metafiles listed in ``model-index.yml`` and are shown in their
+own rows, marked "reported".
 """
 import argparse
 import csv
@@ -21,8 +23,14 @@ import json
 import os
 import os.path as osp
 import re
+import sys
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's mmjepa
+
+from mmjepa.utils.provenance import (ARCH_LETTERS, PROVENANCE_FILE, TRANSFER_KEY,  # noqa: E402
+                                     resolve_benchmark_meta)
 
 COLUMNS = OrderedDict([
     ('linear', 'IN-1k linear top-1'),
@@ -32,7 +40,7 @@ COLUMNS = OrderedDict([
     ('coco_box', 'COCO AP box'),
     ('coco_mask', 'COCO AP mask'),
 ])
-KEY_FIELDS = ('source', 'algorithm', 'arch', 'pretrain_epochs', 'pretrain_data', 'dataset')
+KEY_FIELDS = ('source', 'algorithm', 'arch', 'pretrain_epochs', 'pretrain_data', 'checkpoint', 'dataset')
 
 
 # ------------------------------------------------------------------------------------------ measured
@@ -74,6 +82,15 @@ def _dumped_meta(run_dir: str) -> Optional[dict]:
     return None
 
 
+def _provenance_file(run_dir: str) -> Optional[dict]:
+    """The ``pretrain_provenance.json`` a transfer run wrote into its work dir (TransferProvenanceHook)."""
+    path = osp.join(run_dir, PROVENANCE_FILE)
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
 def _last_eval(scalars_path: str) -> Dict[str, float]:
     """The last line of an mmengine scalars.json that holds evaluation metrics."""
     found = {}
@@ -102,7 +119,7 @@ def collect_runs(work_dirs: List[str]) -> List[dict]:
         for path in json_files:
             with open(path) as f:
                 result = json.load(f)
-            meta = dict(result.get('benchmark_meta') or {})
+            meta = dict(result.get('benchmark_meta') or {})  # the config's: task, dataset, overrides
             if 'metrics' in result:
                 metrics = result['metrics']
             else:  # probe.py output: k-NN and linear-probe top-1 of the pretraining config
@@ -119,6 +136,7 @@ def collect_runs(work_dirs: List[str]) -> List[dict]:
             else:
                 columns = _metric_columns(task, metrics)
             if columns:
+                meta = resolve_benchmark_meta(meta, result.get(TRANSFER_KEY), where=path)
                 records.append(dict(meta=meta, columns=columns, path=path))
                 covered.add(osp.dirname(path))
         for scalars in sorted(glob.glob(osp.join(work_dir, '**', 'vis_data', 'scalars.json'), recursive=True)):
@@ -131,6 +149,7 @@ def collect_runs(work_dirs: List[str]) -> List[dict]:
                 continue
             columns = _metric_columns(meta.get('task'), metrics)
             if columns:
+                meta = resolve_benchmark_meta(meta, _provenance_file(run_dir), where=scalars)
                 records.append(dict(meta=meta, columns=columns, path=scalars))
                 covered.add(run_dir)
     return records
@@ -138,7 +157,6 @@ def collect_runs(work_dirs: List[str]) -> List[dict]:
 
 # ------------------------------------------------------------------------------------------ reported
 _ARCH_FROM_NAME = re.compile(r'vit-(tiny|small|base|large|huge|giant)-p(\d+)')
-_LETTER = dict(tiny='T', small='S', base='B', large='L', huge='H', giant='g')
 
 
 def _metafile_paths(model_index: str) -> List[str]:
@@ -161,9 +179,9 @@ def collect_reported(model_index: str) -> List[dict]:
             arch = md.get('Architecture')
             if not isinstance(arch, str):
                 match = _ARCH_FROM_NAME.search(model['Name'])
-                arch = f'ViT-{_LETTER[match[1]]}/{match[2]}' if match else '?'
+                arch = f'ViT-{ARCH_LETTERS[match[1]]}/{match[2]}' if match else '?'
             base = dict(algorithm=model.get('In Collection', '?'), arch=arch, pretrain_epochs=md.get('Epochs'),
-                        pretrain_data=md.get('Training Data'), dataset='standard', name=model['Name'])
+                        pretrain_data=md.get('Training Data'), checkpoint='–', dataset='standard', name=model['Name'])
             for result in model.get('Results') or []:
                 if not result.get('Reported'):
                     continue
@@ -193,7 +211,7 @@ def build_rows(records: List[dict]) -> List[dict]:
     for rec in records:
         meta = rec['meta']
         row_key = tuple(str(meta.get(k, 'measured' if k == 'source' else '?')) for k in KEY_FIELDS)
-        row = rows.setdefault(row_key, dict(zip(KEY_FIELDS, row_key)))
+        row = rows.setdefault(row_key, dict(zip(KEY_FIELDS, row_key), pretrain_config=meta.get('pretrain_config', '')))
         for col, value in rec['columns'].items():
             row[col] = float(value)
     return sorted(rows.values(), key=lambda r: (r['source'] != 'measured', r['algorithm'], r['arch'],
@@ -205,12 +223,13 @@ def _fmt(value) -> str:
 
 
 def to_markdown(rows: List[dict]) -> str:
-    header = ['Algorithm', 'Arch', 'Pretrain epochs', 'Pretrain data', 'Benchmark', 'Source', *COLUMNS.values()]
+    header = ['Algorithm', 'Arch', 'Pretrain epochs', 'Pretrain data', 'Checkpoint', 'Benchmark', 'Source',
+              *COLUMNS.values()]
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for r in rows:
         source = r['source'] if r['source'] == 'measured' else f'**{r["source"]}**'
-        cells = [r['algorithm'], r['arch'], r['pretrain_epochs'], r['pretrain_data'], r['dataset'], source,
-                 *(_fmt(r.get(c)) for c in COLUMNS)]
+        cells = [r['algorithm'], r['arch'], r['pretrain_epochs'], r['pretrain_data'], r['checkpoint'], r['dataset'],
+                 source, *(_fmt(r.get(c)) for c in COLUMNS)]
         lines.append('| ' + ' | '.join(str(c) for c in cells) + ' |')
     return '\n'.join(lines) + '\n'
 
@@ -218,10 +237,12 @@ def to_markdown(rows: List[dict]) -> str:
 def write_csv(rows: List[dict], path: str) -> None:
     with open(path, 'w', newline='') as f:
         writer = csv.writer(f)
-        writer.writerow(['algorithm', 'arch', 'pretrain_epochs', 'pretrain_data', 'benchmark', 'source', *COLUMNS])
+        writer.writerow(['algorithm', 'arch', 'pretrain_epochs', 'pretrain_data', 'checkpoint', 'pretrain_config',
+                         'benchmark', 'source', *COLUMNS])
         for r in rows:
-            writer.writerow([r['algorithm'], r['arch'], r['pretrain_epochs'], r['pretrain_data'], r['dataset'],
-                             r['source'], *('' if r.get(c) is None else f'{r[c]:.2f}' for c in COLUMNS)])
+            writer.writerow([r['algorithm'], r['arch'], r['pretrain_epochs'], r['pretrain_data'], r['checkpoint'],
+                             r['pretrain_config'], r['dataset'], r['source'],
+                             *('' if r.get(c) is None else f'{r[c]:.2f}' for c in COLUMNS)])
 
 
 def parse_args(argv=None):

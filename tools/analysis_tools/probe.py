@@ -9,7 +9,8 @@ Example::
 ``tools/dataset_converters/make_demo_data.py`` by default). Without CHECKPOINT the randomly initialised
 model is probed (the baseline). Features are the average-pooled last-layer tokens of the target encoder
 (or the context encoder), I-JEPA's protocol; the train split is the k-NN memory bank and the linear
-probe's training set, the val split is evaluated.
+probe's training set, the val split is evaluated. The results record the checkpoint's provenance
+(``pretrain_provenance``: algorithm, arch, epochs, data, SHA-256) for the leaderboard.
 """
 import argparse
 import json
@@ -93,6 +94,7 @@ _REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 if osp.isdir(osp.join(_REPO, 'mmjepa')) and _REPO not in sys.path:
     sys.path.insert(0, _REPO)
 from mmjepa.evaluation.knn import knn_top1, linear_probe_top1  # noqa: E402,F401
+from mmjepa.utils.provenance import read_provenance  # noqa: E402
 
 
 # ----------------------------------------------------------------------------------------------- model
@@ -170,7 +172,7 @@ def main(argv=None) -> dict:
         config=args.config, checkpoint=args.checkpoint, encoder=args.encoder, data_root=args.data_root,
         num_classes=len(classes), num_train=len(train_paths), num_val=len(val_paths),
         feature_dim=int(train_feats.shape[1]), k=min(args.k, len(train_paths)), knn_top1=knn, linear_top1=linear,
-        chance=100. / len(classes))
+        chance=100. / len(classes), pretrain_provenance=read_provenance(args.checkpoint))
     name = osp.basename(args.checkpoint) if args.checkpoint else 'random init'
     print(f'{name} ({args.encoder} encoder): k-NN top-1 (k={results["k"]}) {knn:.2f}%  |  '
           f'linear probe top-1 {linear:.2f}%  |  chance {results["chance"]:.2f}%')

@@ -4,6 +4,7 @@
 Usage::
 
     python tools/model_converters/dmtjepa_to_mmjepa.py SRC DST [--backbone-only] [--encoder {target,context}]
+        [--data ImageNet-1k]
 
 The official files have the I-JEPA format; without ``--backbone-only`` DST is a full :class:`DMTJEPA`
 pretraining checkpoint (``backbone.``, ``target_generator.encoder.``, ``predictor.`` and, when the source
@@ -27,7 +28,7 @@ from mmjepa.converters.io import load_source, save_atomic  # noqa: E402
 def main(argv=None):
     args = parse_args(argv)
     ckpt = load_source(args.src, expected='an official DMT-JEPA checkpoint (I-JEPA format, .pth.tar)')
-    out = convert_dmtjepa_checkpoint(ckpt, backbone_only=args.backbone_only, encoder=args.encoder)
+    out = convert_dmtjepa_checkpoint(ckpt, backbone_only=args.backbone_only, encoder=args.encoder, data=args.data)
     save_atomic(out, args.dst)
     meta = out['meta']
     print(f'Wrote {args.dst} from the {meta["source_format"]}-format DMT-JEPA checkpoint (epoch {meta["epoch"]}); '
@@ -36,6 +37,7 @@ def main(argv=None):
                      for k in out['state_dict'])
     for part, n in counts.items():
         print(f'  {part}.*: {n} tensors')
+    print(f'  provenance: {meta["provenance"]}')
     if not args.backbone_only and meta['heads'] == 'none in the source':
         print('  no aggregation heads in the source (the official code does not save them): agg_head.* and '
               'target_generator.agg_head.* keep their initialisation when loaded')

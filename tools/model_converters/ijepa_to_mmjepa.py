@@ -4,6 +4,7 @@
 Usage::
 
     python tools/model_converters/ijepa_to_mmjepa.py SRC DST [--backbone-only] [--encoder {target,context}]
+        [--data ImageNet-1k]
 
 Without ``--backbone-only`` DST is a full pretraining checkpoint (``backbone.``, ``target_generator.encoder.``,
 ``predictor.``) for ``load_from``; with it, DST holds ``backbone.*`` only (the target encoder unless
@@ -27,6 +28,8 @@ def parse_args(argv=None):
     parser.add_argument('--backbone-only', action='store_true', help='write only backbone.* (one encoder)')
     parser.add_argument('--encoder', choices=('target', 'context'), default='target',
                         help='encoder of a backbone-only checkpoint (default: target, the EMA encoder)')
+    parser.add_argument('--data', help="the source's pretraining data, e.g. ImageNet-1k or ImageNet-22k, recorded "
+                        "in DST's meta['provenance'] with the algorithm, arch and epochs (for the leaderboard)")
     return parser.parse_args(argv)
 
 
@@ -34,7 +37,7 @@ def main(argv=None):
     args = parse_args(argv)
     # memory-mapped: the optimizer moments (most of an official file) are never read
     ckpt = load_source(args.src, expected='an official I-JEPA checkpoint (.pth.tar) or a timm-style state dict')
-    out = convert_ijepa_checkpoint(ckpt, backbone_only=args.backbone_only, encoder=args.encoder)
+    out = convert_ijepa_checkpoint(ckpt, backbone_only=args.backbone_only, encoder=args.encoder, data=args.data)
     save_atomic(out, args.dst)
     counts = Counter('target_generator.encoder' if k.startswith('target_generator.encoder.') else k.split('.')[0]
                      for k in out['state_dict'])
@@ -48,6 +51,7 @@ def main(argv=None):
     print(f'Wrote {args.dst} from the {meta["source_format"]}-format checkpoint (epoch {meta["epoch"]}): {roles}')
     for part, n in counts.items():
         print(f'  {part}.*: {n} tensors')
+    print(f'  provenance: {meta["provenance"]}')
     if not args.backbone_only and not meta['has_predictor']:
         print('  no predictor in the source: predictor.* keeps its initialisation when loaded')
 

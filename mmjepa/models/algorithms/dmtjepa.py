@@ -22,6 +22,7 @@ class DMTJEPA(IJEPA):
         target_generator (dict): Defaults to :class:`DMTTargetGenerator` (k=4, 3x3 window, wrap-around).
         **kwargs: The arguments of :class:`IJEPA`.
     """
+    algorithm_name = 'DMT-JEPA'  # the leaderboard's name (checkpoint provenance, ProvenanceHook)
 
     def __init__(self,
                  backbone: dict,

@@ -21,6 +21,7 @@ class ECIJEPA(IJEPA):
             ``embed_dims`` and ``patch_resolution`` default to the backbone's.
         **kwargs: The arguments of :class:`IJEPA`.
     """
+    algorithm_name = 'EC-IJEPA'  # the leaderboard's name (checkpoint provenance, ProvenanceHook)
 
     def __init__(self, backbone: dict, predictor: dict, conditioner: dict = dict(type='PositionConditioner'),
                  **kwargs):

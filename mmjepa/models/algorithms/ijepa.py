@@ -44,6 +44,7 @@ class IJEPA(BaseSelfSupervisor):
         ema_total_steps (int, optional): Steps of the momentum schedule; by default the run's ``max_iters``.
         mask_seed (int): Seed of the mask sampler. Defaults to 0.
     """
+    algorithm_name = 'I-JEPA'  # the leaderboard's name (checkpoint provenance, ProvenanceHook)
 
     def __init__(self,
                  backbone: dict,

@@ -9,8 +9,10 @@ _base_ = [
 ]
 custom_imports = dict(imports=['mmjepa'], allow_failed_imports=False)
 pretrained = ''  # an mmjepa pretraining checkpoint
-benchmark_meta = dict(algorithm='I-JEPA', arch='ViT-B/16', pretrain_epochs=600, pretrain_data='IN-1k',
-                      task='linear', dataset='standard')
+# algorithm, arch, pretrain_epochs and pretrain_data of the leaderboard row come from the pretraining checkpoint's
+# provenance (mmjepa/utils/provenance.py); setting them here overrides it.
+benchmark_meta = dict(task='linear', dataset='standard')
+custom_hooks = [dict(type='TransferProvenanceHook')]  # records that provenance in the work dir
 
 embed_dims = 768
 num_layers = 12

@@ -1,4 +1,3 @@
 _base_ = './vit-base-p16_ijepa-pre_16xb1024-linear-step-50e_in1k.py'
-benchmark_meta = dict(arch='ViT-H/14', pretrain_epochs=300)
 model = dict(backbone=dict(arch='huge', patch_size=14, frozen_stages=32), neck=[dict(type='GlobalAveragePooling'),
              dict(type='ClsBatchNormNeck', input_features=1280)], head=dict(in_channels=1280))

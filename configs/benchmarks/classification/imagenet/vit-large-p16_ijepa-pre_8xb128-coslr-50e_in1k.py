@@ -1,6 +1,5 @@
 # ViT-L/16: layer decay 0.75 and 50 epochs, as in MAE's ViT-L recipe.
 _base_ = './vit-base-p16_ijepa-pre_8xb128-coslr-100e_in1k.py'
-benchmark_meta = dict(arch='ViT-L/16')
 model = dict(backbone=dict(arch='large', drop_path_rate=0.2), head=dict(in_channels=1024))
 optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.75))
 param_scheduler = [

@@ -9,8 +9,10 @@ _base_ = [
 ]
 custom_imports = dict(imports=['mmjepa'], allow_failed_imports=False)
 pretrained = ''
-benchmark_meta = dict(algorithm='I-JEPA', arch='ViT-B/16', pretrain_epochs=600, pretrain_data='IN-1k',
-                      task='ade20k', dataset='standard')
+# algorithm, arch, pretrain_epochs and pretrain_data of the leaderboard row come from the pretraining checkpoint's
+# provenance (mmjepa/utils/provenance.py); setting them here overrides it.
+benchmark_meta = dict(task='ade20k', dataset='standard')
+custom_hooks = [dict(type='TransferProvenanceHook')]  # records that provenance in the work dir
 
 crop_size = (512, 512)
 embed_dims = 768
