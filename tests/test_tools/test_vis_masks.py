@@ -1,6 +1,8 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """tools/visualization/vis_masks.py: the masks are the model's own at the step, and each block is drawn in its
 colour."""
+import glob
+
 import numpy as np
 import pytest
 import torch
@@ -97,3 +99,18 @@ def test_cli_errors(tool, tmp_path, demo_configs, demo_data_options):
     with pytest.raises(ValueError, match='at most 2'):
         tool.main([demo_configs['ijepa'], '--batch-size', '2', '--num-images', '3', '--out',
                    str(tmp_path / 'm.png')] + demo_data_options)
+
+
+def test_full_size_config_with_image_files(tool, tmp_path, tiny_demo_set):
+    """A ViT-B/16 ImageNet config (no ImageNet here): its data is reported missing, and --images draws on any
+    files; the world size comes from the config name (8xb256: a global batch of 2048)."""
+    config = 'configs/ijepa/ijepa_vit-base-p16_8xb256-amp-600e_in1k.py'
+    with pytest.raises(FileNotFoundError, match='Cannot read the training set of the config'):
+        tool.main([config, '--out', str(tmp_path / 'm.png')])
+    images = sorted(glob.glob(f'{tiny_demo_set}/train/*/*'))[:2]
+    out = str(tmp_path / 'm.png')
+    res = tool.main([config, '--images', *images, '--step', '7', '--out', out])
+    assert len(res['panels']) == 2 and res['panels'][0].shape == (224, 224, 3)  # 224 px, scale 1 for 192 px panels
+    assert res['targets'].shape[:2] == (4, 256) and res['context'].shape[0] == 256
+    with Image.open(out) as png:
+        assert png.size == res['size']

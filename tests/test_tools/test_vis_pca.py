@@ -90,6 +90,10 @@ def test_cli_random_init_and_checkpoint(tool, tmp_path, demo_configs, demo_data_
     direct = tool.upsample(tool.pca_rgb(model.target_features(inputs), model.backbone.patch_resolution), size)
     np.testing.assert_allclose(res['maps'], direct, atol=1e-4)
     assert np.abs(res['maps'] - maps).max() > 0.1
+    # the context encoder of the checkpoint is still the initial one, which the random-init target copies
+    res = tool.main([config, ckpt, '--encoder', 'context', '--num-images', '3', '--out', out] + demo_data_options)
+    assert "PCA of the context encoder's patch tokens" in capsys.readouterr().out
+    np.testing.assert_allclose(res['maps'], maps, atol=1e-4)
 
 
 def test_cli_other_algorithms_and_errors(tool, tmp_path, demo_configs, demo_data_options):

@@ -2,7 +2,7 @@
 """Three principal components of a JEPA encoder's patch features as RGB, over a few images.
 
     python tools/visualization/vis_pca.py CONFIG [CHECKPOINT] [--num-images 6] [--images A.png ...]
-        [--bg-threshold T] [--out pca.png] [--cfg-options k=v ...]
+        [--bg-threshold T] [--encoder target|context] [--out pca.png] [--cfg-options k=v ...]
 
 The figure of `DINOv2 <https://arxiv.org/abs/2304.07193>`_ (Fig. 1): the patch tokens of the encoder that
 the model evaluates (``model.target_features``: the EMA target encoder of I-JEPA, DMT-JEPA and EC-IJEPA,
@@ -13,7 +13,9 @@ that its long tail (positive skewness) is positive: the same picture whatever th
 
 ``--bg-threshold T`` drops the background as DINOv2 does: the patches whose first component (min-max scaled)
 is below ``T`` are drawn black and the three components are refitted on the remaining (foreground) patches.
-Without CHECKPOINT the randomly initialised model is drawn, and the title says so.
+Without CHECKPOINT the randomly initialised model is drawn, and the title says so. ``--encoder context`` draws
+the online (context) encoder's tokens of the whole images instead: in a short run the EMA target still
+holds most of its initial weights while the context encoder has moved.
 """
 import argparse
 import os.path as osp
@@ -39,6 +41,8 @@ def parse_args(argv=None):
     parser.add_argument('--images', nargs='+', help="image files instead of the config's training set")
     parser.add_argument('--bg-threshold', type=float, help='drop patches whose scaled first component is below this '
                         '(0-1), refit on the rest')
+    parser.add_argument('--encoder', choices=['target', 'context'], default='target',
+                        help="the model's evaluated (EMA target) encoder, or the online context encoder")
     parser.add_argument('--panel-size', type=int, default=160, help='panel side in pixels')
     parser.add_argument('--seed', type=int, default=0, help='seed of the random init')
     parser.add_argument('--device', default='cpu')
@@ -104,12 +108,13 @@ def main(argv=None) -> dict:
     size = model_input_size(model)
     paths = pick_image_paths(cfg, args.num_images, args.images)
     images = load_images(paths, size)
-    tokens = model.target_features(normalise(model, images).to(args.device)).float().cpu()
+    encode = model.target_features if args.encoder == 'target' else model.backbone.forward_tokens
+    tokens = encode(normalise(model, images).to(args.device)).float().cpu()
     maps = upsample(pca_rgb(tokens, tuple(model.backbone.patch_resolution), args.bg_threshold), size)
 
     weights = f'checkpoint {osp.basename(args.checkpoint)}' if args.checkpoint else 'random init (no checkpoint)'
     background = '' if args.bg_threshold is None else f'; patches with PC1 < {args.bg_threshold:g} dropped (black)'
-    title = (f"{osp.splitext(osp.basename(args.config))[0]}: PCA of the target encoder's patch tokens\n"
+    title = (f"{osp.splitext(osp.basename(args.config))[0]}: PCA of the {args.encoder} encoder's patch tokens\n"
              f'{weights}; RGB = components 1-3 over the {len(images)} images{background}')
     layout = ImageGrid(2, len(images), args.panel_size, title_lines=2, captions=True, row_labels=True)
     captions = [[osp.basename(p) for p in paths], [''] * len(paths)]
