@@ -1,14 +1,15 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
-"""Convert an official I-JEPA (or timm-style) checkpoint to mmjepa.
+"""Convert an official I-JEPA, timm-style or Hugging Face (transformers ``IJepaModel``) checkpoint to mmjepa.
 
 Usage::
 
     python tools/model_converters/ijepa_to_mmjepa.py SRC DST [--backbone-only] [--encoder {target,context}]
+    python tools/model_converters/ijepa_to_mmjepa.py model.safetensors DST  # or pytorch_model.bin, from the Hub
 
 Without ``--backbone-only`` DST is a full pretraining checkpoint (``backbone.``, ``target_generator.encoder.``,
 ``predictor.``) for ``load_from``; with it, DST holds ``backbone.*`` only (the target encoder unless
 ``--encoder context``), for ``init_cfg=dict(type='Pretrained', checkpoint=DST, prefix='backbone.')``.
-SRC is loaded with ``weights_only=True``: a file that carries code is refused.
+SRC is loaded with ``weights_only=True`` (or with the ``safetensors`` package): a file that carries code is refused.
 """
 import argparse
 import os.path as osp
@@ -17,12 +18,14 @@ from collections import Counter
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's mmjepa
 from mmjepa.converters import convert_ijepa_checkpoint  # noqa: E402
+from mmjepa.converters.ijepa import describe_encoder  # noqa: E402
 from mmjepa.converters.io import load_source, save_atomic  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Convert an I-JEPA checkpoint to mmjepa')
-    parser.add_argument('src', help='official I-JEPA checkpoint (.pth.tar) or timm-style state dict')
+    parser.add_argument('src', help='official I-JEPA checkpoint (.pth.tar), timm-style state dict, or a Hugging Face '
+                        'IJepaModel file (model.safetensors, pytorch_model.bin)')
     parser.add_argument('dst', help='output mmjepa checkpoint')
     parser.add_argument('--backbone-only', action='store_true', help='write only backbone.* (one encoder)')
     parser.add_argument('--encoder', choices=('target', 'context'), default='target',
@@ -33,7 +36,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     # memory-mapped: the optimizer moments (most of an official file) are never read
-    ckpt = load_source(args.src, expected='an official I-JEPA checkpoint (.pth.tar) or a timm-style state dict')
+    ckpt = load_source(args.src, expected='an official I-JEPA checkpoint (.pth.tar), a timm-style state dict or a '
+                       'Hugging Face IJepaModel file (model.safetensors, pytorch_model.bin)')
     out = convert_ijepa_checkpoint(ckpt, backbone_only=args.backbone_only, encoder=args.encoder)
     save_atomic(out, args.dst)
     counts = Counter('target_generator.encoder' if k.startswith('target_generator.encoder.') else k.split('.')[0]
@@ -48,6 +52,10 @@ def main(argv=None):
     print(f'Wrote {args.dst} from the {meta["source_format"]}-format checkpoint (epoch {meta["epoch"]}): {roles}')
     for part, n in counts.items():
         print(f'  {part}.*: {n} tensors')
+    backbone = {k[len('backbone.'):]: v for k, v in out['state_dict'].items() if k.startswith('backbone.')}
+    print(f'  backbone: JEPAViT {describe_encoder(backbone)}')
+    if meta['left_out']:
+        print(f'  left out (no place in JEPAViT): {", ".join(meta["left_out"])}')
     if not args.backbone_only and not meta['has_predictor']:
         print('  no predictor in the source: predictor.* keeps its initialisation when loaded')
 
