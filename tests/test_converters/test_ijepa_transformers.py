@@ -143,7 +143,7 @@ def _cli():
 
 
 @torch.no_grad()
-def test_cli_reads_safetensors_and_bin(hf_model, images, tmp_path, capsys):
+def test_cli_reads_safetensors_and_bin(hf_model, config, images, tmp_path, capsys):
     safetensors_file, bin_file = tmp_path / 'model.safetensors', tmp_path / 'pytorch_model.bin'
     safetensors_torch.save_file({k: v.contiguous() for k, v in to_4x(hf_model.state_dict()).items()},
                                 str(safetensors_file), metadata={'format': 'pt'})
@@ -163,6 +163,15 @@ def test_cli_reads_safetensors_and_bin(hf_model, images, tmp_path, capsys):
         model.init_weights()
         model.eval()
         assert (model.forward_tokens(images[0]) - expected).abs().max() <= 1e-5
+    # the config.json of a Hub snapshot: the heads, and a warning for what JEPAViT computes otherwise
+    config.save_pretrained(tmp_path)
+    cli.main([str(safetensors_file), str(tmp_path / 'out.pth')])
+    printed = capsys.readouterr().out
+    assert f'num_heads={HEADS}, image_size={IMG}, patch_size={PATCH}' in printed and 'WARNING' not in printed
+    transformers.IJepaConfig(**{**config.to_dict(), 'layer_norm_eps': 1e-12}).save_pretrained(tmp_path)
+    cli.main([str(safetensors_file), str(tmp_path / 'out.pth')])
+    assert "WARNING: layer_norm_eps=1e-12, JEPAViT uses 1e-6: for the same features set " \
+           "model.backbone.norm_cfg=dict(type='LN', eps=1e-12)" in capsys.readouterr().out
     # a Hub file given to the backbone directly: told to convert it first (torch >= 2.x reads safetensors too)
     truncated = tmp_path / 'truncated.safetensors'
     truncated.write_bytes(safetensors_file.read_bytes()[:safetensors_file.stat().st_size // 2])

@@ -12,6 +12,7 @@ Without ``--backbone-only`` DST is a full pretraining checkpoint (``backbone.``,
 SRC is loaded with ``weights_only=True`` (or with the ``safetensors`` package): a file that carries code is refused.
 """
 import argparse
+import json
 import os.path as osp
 import sys
 from collections import Counter
@@ -31,6 +32,28 @@ def parse_args(argv=None):
     parser.add_argument('--encoder', choices=('target', 'context'), default='target',
                         help='encoder of a backbone-only checkpoint (default: target, the EMA encoder)')
     return parser.parse_args(argv)
+
+
+def hub_config_notes(src: str) -> list:
+    """Lines on the transformers ``config.json`` beside ``src`` (a Hub snapshot has one): what the weights
+    do not say (the heads) and any setting with which :class:`JEPAViT` would compute other features."""
+    path = osp.join(osp.dirname(osp.abspath(src)), 'config.json')
+    try:
+        with open(path) as f:
+            cfg = json.load(f)
+    except (OSError, ValueError):
+        return []
+    if not isinstance(cfg, dict) or cfg.get('model_type') != 'ijepa':
+        return []
+    notes = [f'{path}: num_heads={cfg.get("num_attention_heads")}, image_size={cfg.get("image_size")}, '
+             f'patch_size={cfg.get("patch_size")}']
+    eps = cfg.get('layer_norm_eps', 1e-12)  # IJepaConfig's default
+    if eps != 1e-6:
+        notes.append(f'WARNING: layer_norm_eps={eps}, JEPAViT uses 1e-6: for the same features set '
+                     f"model.backbone.norm_cfg=dict(type='LN', eps={eps})")
+    if cfg.get('hidden_act', 'gelu') != 'gelu':
+        notes.append(f'WARNING: hidden_act={cfg["hidden_act"]!r}, JEPAViT uses exact GELU')
+    return notes
 
 
 def main(argv=None):
@@ -56,6 +79,9 @@ def main(argv=None):
     print(f'  backbone: JEPAViT {describe_encoder(backbone)}')
     if meta['left_out']:
         print(f'  left out (no place in JEPAViT): {", ".join(meta["left_out"])}')
+    if meta['source_format'] == 'transformers':
+        for note in hub_config_notes(args.src):
+            print(f'  {note}')
     if not args.backbone_only and not meta['has_predictor']:
         print('  no predictor in the source: predictor.* keeps its initialisation when loaded')
 
