@@ -29,13 +29,17 @@ _HF_BLOCK = {
                'mlp.fc1': 'ffn.layers.0.0', 'mlp.fc2': 'ffn.layers.1'},
 }
 _QKV = ('query', 'key', 'value')
-_BLOCK_RE = '|'.join(re.escape(k) for k in _BLOCK)
 _PARAM = r'\.(weight|bias)$'
 _HF = r'^(?:ijepa\.)?'  # IJepaForImageClassification holds its IJepaModel as ijepa.
+# Keys only a transformers I-JEPA has (the other formats name no module embeddings, encoder or layers).
+_HF_KEY = re.compile(_HF + r'(?:embeddings\.|encoder\.layer\.\d+\.|layers\.\d+\.(?:attention|layernorm_|mlp)\.?)')
 
 
 def _alternatives(names) -> str:
     return '|'.join(re.escape(k) for k in names)
+
+
+_BLOCK_RE = _alternatives(_BLOCK)
 
 
 def _hf_block(layout: str):
@@ -54,7 +58,8 @@ _ENCODER_RULES = [
      lambda m: f'layers.{m[1]}.{_BLOCK[m[2]]}.{m[3]}'),
     (re.compile(r'^(?:norm|fc_norm)' + _PARAM), lambda m: f'ln1.{m[1]}'),  # timm calls it fc_norm
     # transformers IJepaModel, 4.x and 5.x names
-    (re.compile(_HF + r'embeddings\.patch_embeddings\.projection' + _PARAM), lambda m: f'patch_embed.projection.{m[1]}'),
+    (re.compile(_HF + r'embeddings\.patch_embeddings\.projection' + _PARAM),
+     lambda m: f'patch_embed.projection.{m[1]}'),
     (re.compile(_HF + r'embeddings\.position_embeddings$'), lambda m: 'pos_embed'),
     _hf_block('encoder.layer'),
     _hf_block('layers'),
@@ -92,8 +97,7 @@ def _convert(state_dict: Mapping, rules, required, what: str,
         raise ValueError(f'Expected a non-empty {what} state dict, got {type(state_dict).__name__}')
     out, fused, unknown = OrderedDict(), {}, []
     for key, value in _strip_ddp(state_dict).items():
-        matches = [(pattern.match(key), rename) for pattern, rename in rules]
-        match, rename = next(((m, r) for m, r in matches if m), (None, None))
+        match, rename = next(((m, r) for m, r in ((p.match(key), r) for p, r in rules) if m), (None, None))
         if match is None:
             unknown.append(key)
             continue
@@ -105,8 +109,8 @@ def _convert(state_dict: Mapping, rules, required, what: str,
         if not isinstance(value, torch.Tensor):
             raise ValueError(f'{what} entry {key!r} is a {type(value).__name__}, not a tensor')
         new_key, part = new_key if isinstance(new_key, tuple) else (new_key, None)
-        if (new_key in out and part is None) or (new_key in out and new_key not in fused) \
-                or part in fused.get(new_key, {}):
+        clash = (part is None or part in fused[new_key]) if new_key in fused else new_key in out
+        if clash:
             raise ValueError(f'Two {what} keys map to {new_key!r} (e.g. both norm. and fc_norm., or the names '
                              f'of two formats); the second is {key!r}')
         if part is None:
@@ -166,9 +170,6 @@ def convert_ijepa_predictor(state_dict: Mapping) -> 'OrderedDict[str, torch.Tens
 def is_transformers_layout(keys) -> bool:
     """Whether state-dict ``keys`` are those of a Hugging Face ``transformers`` I-JEPA (4.x or 5.x names)."""
     return any(_HF_KEY.match(k) for k in keys)
-
-
-_HF_KEY = re.compile(_HF + r'(?:embeddings\.|encoder\.layer\.\d+\.|layers\.\d+\.(?:attention|layernorm_|mlp)\.?)')
 
 
 def _split_source(ckpt) -> Tuple[str, Dict[str, Optional[Mapping]]]:
