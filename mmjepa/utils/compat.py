@@ -102,10 +102,7 @@ def patch_transformers_for_mmpretrain() -> list:
     for name, new_home in MOVED_NAMES.items():
         if hasattr(modeling_utils, name):
             continue
-        if name in _PROVIDED_HERE:
-            value = globals()[name]
-        else:
-            value = getattr(importlib.import_module(new_home), name, None) if new_home else None
+        value = globals()[name] if name in _PROVIDED_HERE else _find(new_home, name)
         if value is None:
             missing.append(f'{name} (looked in transformers.modeling_utils'
                            + (f' and {new_home})' if new_home else ')'))
@@ -118,6 +115,15 @@ def patch_transformers_for_mmpretrain() -> list:
             + '; '.join(missing) + '. ' + _REMEDY)
     return added
 
+
+def _find(module: str, name: str):
+    """``module.name``, or None when either is missing."""
+    if module is None:
+        return None
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
 
 
 @contextmanager

@@ -68,13 +68,18 @@ def test_patch_adds_only_what_is_missing(fake_transformers):
     assert compat.patch_transformers_for_mmpretrain() == []  # idempotent
 
 
-def test_patch_names_what_cannot_be_found(fake_transformers):
+def test_patch_names_what_cannot_be_found(fake_transformers, monkeypatch):
     del fake_transformers['transformers.pytorch_utils'].prune_linear_layer
     del fake_transformers['transformers.modeling_utils'].PreTrainedModel
+    monkeypatch.setitem(sys.modules, 'transformers.generation', None)  # a module that is gone
     with pytest.raises(compat.IncompatibleTransformersError,
                        match=r"needs PreTrainedModel \(looked in transformers.modeling_utils\); prune_linear_layer "
-                             r"\(looked in transformers.modeling_utils and transformers.pytorch_utils\).*"
-                             r"transformers>=4.28,<5"):
+                             r"\(looked in transformers.modeling_utils and transformers.pytorch_utils\); "
+                             r"GenerationMixin \(looked in transformers.modeling_utils and transformers.generation\)"
+                             r".*transformers>=4.28,<5"):
+        compat.patch_transformers_for_mmpretrain()
+    monkeypatch.setitem(sys.modules, 'transformers.modeling_utils', None)
+    with pytest.raises(compat.IncompatibleTransformersError, match='transformers.modeling_utils does not import'):
         compat.patch_transformers_for_mmpretrain()
 
 
@@ -106,7 +111,7 @@ def test_failure_inside_mmpretrain_multimodal_is_explained():
 
 # ------------------------------------------------------------------------ subprocesses, real transformers
 @needs_transformers
-@pytest.mark.skipif(TRANSFORMERS_MAJOR < 5, reason='the breakage is that of transformers >= 5')
+@pytest.mark.skipif(HAS_TRANSFORMERS and TRANSFORMERS_MAJOR < 5, reason='the breakage is that of transformers >= 5')
 def test_mmpretrain_alone_breaks_with_transformers_5():
     """The problem the patch solves: without mmjepa first, mmpretrain 1.2.0 does not import."""
     proc = run_python('import mmpretrain.models')
