@@ -204,15 +204,19 @@ def _split_source(ckpt) -> Tuple[str, Dict[str, Optional[Mapping]]]:
     return 'timm', {'single': ckpt}
 
 
-def describe_encoder(state_dict: Mapping) -> str:
-    """The :class:`JEPAViT` arch of converted encoder tensors (``num_heads`` is not in the weights)."""
-    dims = state_dict['pos_embed'].shape[-1]
-    grid = math.isqrt(state_dict['pos_embed'].shape[-2])
-    patch = state_dict['patch_embed.projection.weight'].shape[-1]
+def describe_encoder(state_dict: Mapping) -> Optional[str]:
+    """The :class:`JEPAViT` arch of converted encoder tensors (``num_heads`` is not in the weights), or None
+    when their shapes are not those of a ViT."""
+    pos, proj = state_dict.get('pos_embed'), state_dict.get('patch_embed.projection.weight')
+    fc1 = state_dict.get('layers.0.ffn.layers.0.0.weight')
+    if pos is None or proj is None or fc1 is None or (pos.ndim, proj.ndim, fc1.ndim) != (3, 4, 2):
+        return None
+    grid, patch = math.isqrt(pos.shape[1]), proj.shape[-1]
+    size = f'img_size={grid * patch} ({grid}x{grid} position embeddings)' if grid * grid == pos.shape[1] \
+        else f'{pos.shape[1]} position embeddings (not a square grid)'
     layers = len({k.split('.')[1] for k in state_dict if k.startswith('layers.')})
-    ffn = state_dict['layers.0.ffn.layers.0.0.weight'].shape[0]
-    return (f'arch=dict(embed_dims={dims}, num_layers={layers}, feedforward_channels={ffn}, num_heads=?), '
-            f'patch_size={patch}, img_size={grid * patch} ({grid}x{grid} position embeddings)')
+    return (f'arch=dict(embed_dims={pos.shape[-1]}, num_layers={layers}, feedforward_channels={fc1.shape[0]}, '
+            f'num_heads=?), patch_size={patch}, {size}')
 
 
 def _prefixed(prefix: str, state_dict: Mapping) -> 'OrderedDict[str, torch.Tensor]':

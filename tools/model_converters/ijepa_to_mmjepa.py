@@ -75,8 +75,10 @@ def main(argv=None):
     print(f'Wrote {args.dst} from the {meta["source_format"]}-format checkpoint (epoch {meta["epoch"]}): {roles}')
     for part, n in counts.items():
         print(f'  {part}.*: {n} tensors')
-    backbone = {k[len('backbone.'):]: v for k, v in out['state_dict'].items() if k.startswith('backbone.')}
-    print(f'  backbone: JEPAViT {describe_encoder(backbone)}')
+    arch = describe_encoder({k[len('backbone.'):]: v for k, v in out['state_dict'].items()
+                             if k.startswith('backbone.')})
+    if arch:
+        print(f'  backbone: JEPAViT {arch}')
     if meta['left_out']:
         print(f'  left out (no place in JEPAViT): {", ".join(meta["left_out"])}')
     if meta['source_format'] == 'transformers':
