@@ -91,7 +91,23 @@ def _text_head(filename: str) -> Optional[str]:
     return text if text and all(c.isprintable() or c.isspace() for c in text) else None
 
 
+def is_safetensors(filename: str) -> bool:
+    """Whether ``filename`` is a safetensors file (Hugging Face ``model.safetensors``): an 8-byte little-endian
+    header length, then that many bytes of JSON."""
+    try:
+        with open(filename, 'rb') as f:
+            head = f.read(9)
+    except OSError:
+        return False
+    return (len(head) == 9 and head[8:] == b'{'
+            and 8 + int.from_bytes(head[:8], 'little') <= osp.getsize(filename))
+
+
 def _what_is_it(filename: str, exc: Exception) -> str:
+    if is_safetensors(filename):
+        return ('it starts as a safetensors file, e.g. Hugging Face model.safetensors, that this torch cannot read: '
+                'a truncated download? A complete one converts with python tools/model_converters/ijepa_to_mmjepa.py '
+                'FILE OUT.pth')
     head = _text_head(filename)
     if head is not None:
         return (f'it is a text file starting with {head!r}: a Git LFS pointer, or an HTML page saved by a '

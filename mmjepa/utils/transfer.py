@@ -100,6 +100,9 @@ def foreign_format(ckpt) -> Optional[str]:
     keys = {k[len('module.'):] if k.startswith('module.') else k for k in unwrap_state_dict(ckpt)}
     if 'patch_embed.proj.weight' in keys and any(k.startswith('blocks.') for k in keys):
         return "a timm-style encoder state dict ('patch_embed.proj.weight', 'blocks.*')"
+    from ..converters.ijepa import is_transformers_layout  # converters import this module
+    if is_transformers_layout(keys):
+        return "a Hugging Face transformers IJepaModel ('embeddings.*', 'encoder.layer.*' or 'layers.*')"
     return None
 
 

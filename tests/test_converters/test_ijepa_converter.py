@@ -233,7 +233,9 @@ def test_cli(official, tmp_path):
     assert proc.returncode == 0, proc.stderr
     encoder_tensors, predictor_tensors = 3 + 12 * DEPTH + 2, 4 + 12 * PDEPTH + 4
     for line in (f'backbone.*: {encoder_tensors} ', f'target_generator.encoder.*: {encoder_tensors} ',
-                 f'predictor.*: {predictor_tensors} '):
+                 f'predictor.*: {predictor_tensors} ',
+                 f'backbone: JEPAViT arch=dict(embed_dims={D}, num_layers={DEPTH}, feedforward_channels={4 * D}, '
+                 f'num_heads=?), patch_size={PATCH}, img_size={IMG} ({IMG // PATCH}x{IMG // PATCH} position'):
         assert line in proc.stdout, proc.stdout
     out = torch.load(dst, weights_only=True)
     assert same(out['state_dict'], convert_ijepa_checkpoint(official)['state_dict'])
