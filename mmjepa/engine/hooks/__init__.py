@@ -1,11 +1,12 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """Training hooks registered in the root registry."""
 from .collapse_monitor import CollapseMonitorHook, feature_std, rankme
-from .fsdp_ema import FSDPEMAHook, fsdp_update_target, jepa_fsdp_wrap_policy
+from .fsdp_ema import fsdp_update_target, jepa_fsdp_wrap_policy
 from .nonfinite_loss import NonFiniteLossHook
 from .rng_state import RNGStateHook
+from .target_ema import TargetEMAHook, update_target_after_step
 
 __all__ = [
-    'CollapseMonitorHook', 'FSDPEMAHook', 'NonFiniteLossHook', 'RNGStateHook', 'feature_std', 'fsdp_update_target',
-    'jepa_fsdp_wrap_policy', 'rankme'
+    'CollapseMonitorHook', 'NonFiniteLossHook', 'RNGStateHook', 'TargetEMAHook', 'feature_std', 'fsdp_update_target',
+    'jepa_fsdp_wrap_policy', 'rankme', 'update_target_after_step'
 ]
