@@ -43,7 +43,7 @@ def parse_args():
 
 def check_fsdp(cfg: Config) -> None:
     """FSDP for the JEPA pretraining models needs mmjepa's wrap policy, ``use_orig_params=True`` and
-    ``FSDPEMAHook`` (in the default runtime): refuse a config that lacks one, naming what to set.
+    ``TargetEMAHook`` (in the default runtime): refuse a config that lacks one, naming what to set.
 
     Their encoders are entered through ``forward_tokens`` and their EMA update must run outside the forward
     (docs/performance.md, FSDP).
@@ -66,8 +66,8 @@ def check_fsdp(cfg: Config) -> None:
         missing.append("auto_wrap_policy='jepa_fsdp_wrap_policy'")
     if wrapper.get('use_orig_params', True) is not True:
         missing.append('use_orig_params=True')
-    if not any(h.get('type') == 'FSDPEMAHook' for h in cfg.get('custom_hooks', [])):
-        missing.append("custom_hooks: dict(type='FSDPEMAHook')")
+    if not any(h.get('type') == 'TargetEMAHook' for h in cfg.get('custom_hooks', [])):
+        missing.append("custom_hooks: dict(type='TargetEMAHook')")
     if missing:
         raise ValueError(f'FSDP with {cfg.model.type} needs {", ".join(missing)} (the model wrapper settings: '
                          'strategy.model_wrapper or model_wrapper_cfg); see docs/performance.md, section FSDP')

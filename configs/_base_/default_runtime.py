@@ -26,8 +26,9 @@ custom_hooks = [
     # (the demo's healthy ViT-tiny measures RankMe 32-42 and std ~0.55, a collapsed one 1 and 0; larger encoders
     # measure more: see CollapseMonitorHook).
     dict(type='CollapseMonitorHook', interval=50, min_rank=10, min_std=0.1, max_tokens=2048),
-    # Under FSDP only: the EMA update moves from the forward to before each iteration (see docs/performance.md).
-    dict(type='FSDPEMAHook'),
+    # The EMA target update right after each optimizer step (before the checkpoint hooks and the collapse monitor),
+    # as the official code makes it; plain, DDP and FSDP models alike (see docs/reliability.md, EMA update).
+    dict(type='TargetEMAHook'),
     # meta['provenance'] of every checkpoint (algorithm, arch, epochs, data, config): the leaderboard tables a
     # transfer of it under these (mmjepa/utils/provenance.py).
     dict(type='ProvenanceHook'),

@@ -9,7 +9,7 @@ warmup_epochs = 3
 param_scheduler = [
     dict(type='WarmupCosineLR', start_factor=0.2, warmup=warmup_epochs, eta_min=1e-6, by_epoch=True,
          begin=0, end=max_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingParamScheduler', param_name='weight_decay', eta_min_ratio=10., by_epoch=True,
-         begin=0, end=max_epochs, T_max=max_epochs, convert_to_iter_based=True),
+    dict(type='CosineWeightDecay', eta_min_ratio=10., by_epoch=True, begin=0, end=max_epochs,
+         convert_to_iter_based=True),
 ]
 train_cfg = dict(max_epochs=max_epochs)

@@ -1,41 +1,60 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """Parameter schedulers with the exact semantics of the official JEPA code."""
 import math
+from typing import Optional
 
 from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
 from mmengine.optim.scheduler.param_scheduler import INF, _ParamScheduler
 from mmengine.registry import PARAM_SCHEDULERS
 
+TIMINGS = ('official', 'mmengine')
+
 
 class WarmupCosineParamScheduler(_ParamScheduler):
     """Linear warm-up from ``start_factor`` x base value to the base value, then cosine to ``eta_min``.
 
-    Closed form of I-JEPA's ``WarmupCosineSchedule``: at step ``t`` (counted from ``begin``) the value is
-    ``start + t (base - start) / warmup`` while ``t < warmup``, then
+    Closed form of I-JEPA's ``WarmupCosineSchedule`` (and, without warm-up, of its ``CosineWDSchedule``):
+    at schedule position ``t`` the value is ``start + t (base - start) / warmup`` while ``t < warmup``, then
     ``eta_min + (base - eta_min) (1 + cos(pi (t - warmup) / (T - warmup))) / 2`` with ``T = end - begin``.
     (mmengine's LinearLR + CosineAnnealingLR chain reaches the base value one step early and continues the
     cosine from there, so it is off by one step.)
 
+    ``timing`` says which position iteration ``i`` (counted from ``begin``) uses. ``'official'`` (default):
+    ``t = i + 1``, as the official schedulers, which step *before* each iteration (its first iteration already
+    runs at ``start + (base - start) / warmup``, the last one at ``eta_min``). ``'mmengine'``: ``t = i``, the
+    convention of mmengine's schedulers, which step after each iteration (one iteration behind the official
+    curves).
+
     Args:
         optimizer: Wrapped optimizer.
         param_name (str): Scheduled parameter of the param groups.
-        start_factor (float): Value at step 0 relative to the base value.
-        warmup (int): Warm-up length, in the scheduler's unit (epochs with ``by_epoch=True``).
-        eta_min (float): Final value.
+        start_factor (float): Value at ``t = 0`` relative to the base value. Defaults to 1 (no warm-up ramp).
+        warmup (int): Warm-up length, in the scheduler's unit (epochs with ``by_epoch=True``). Defaults to 0.
+        eta_min (float, optional): Final value. Defaults to 0 unless ``eta_min_ratio`` is given.
+        eta_min_ratio (float, optional): Final value relative to each group's base value (weight decay
+            0.04 -> 0.4 is ``eta_min_ratio=10``; groups without decay stay at 0).
+        timing (str): ``'official'`` or ``'mmengine'``, see above. Defaults to ``'official'``.
     """
 
-    def __init__(self, optimizer, param_name: str, start_factor: float, warmup: int, eta_min: float = 0.,
+    def __init__(self, optimizer, param_name: str, start_factor: float = 1., warmup: int = 0,
+                 eta_min: Optional[float] = None, eta_min_ratio: Optional[float] = None, timing: str = 'official',
                  begin: int = 0, end: int = INF, last_step: int = -1, by_epoch: bool = True, verbose=False):
         if end == INF:
             raise ValueError('WarmupCosine schedulers need a finite `end`')
         if not 0 <= warmup < end - begin:
             raise ValueError(f'warmup={warmup} must lie in [0, end - begin = {end - begin})')
-        self.start_factor, self.warmup, self.eta_min = start_factor, warmup, eta_min
+        if eta_min is not None and eta_min_ratio is not None:
+            raise ValueError('Give eta_min or eta_min_ratio, not both')
+        if timing not in TIMINGS:
+            raise ValueError(f'timing={timing!r} must be one of {TIMINGS}')
+        self.start_factor, self.warmup = start_factor, warmup
+        self.eta_min, self.eta_min_ratio = eta_min, eta_min_ratio
+        self.offset = 1 if timing == 'official' else 0
         super().__init__(optimizer, param_name, begin=begin, end=end, last_step=last_step, by_epoch=by_epoch,
                          verbose=verbose)
 
     @classmethod
-    def build_iter_from_epoch(cls, *args, warmup, begin=0, end=INF, by_epoch=True, epoch_length=None, **kwargs):
+    def build_iter_from_epoch(cls, *args, warmup=0, begin=0, end=INF, by_epoch=True, epoch_length=None, **kwargs):
         """Build an iteration-based scheduler from epoch-based ``warmup``/``begin``/``end``."""
         if not by_epoch or not epoch_length:
             raise ValueError('build_iter_from_epoch needs by_epoch=True and a positive epoch_length')
@@ -43,19 +62,36 @@ class WarmupCosineParamScheduler(_ParamScheduler):
         return cls(*args, warmup=int(warmup * epoch_length), begin=int(begin * epoch_length), end=end,
                    by_epoch=False, **kwargs)
 
+    def _final(self, base: float) -> float:
+        if self.eta_min_ratio is not None:
+            return base * self.eta_min_ratio
+        return 0. if self.eta_min is None else self.eta_min
+
     def _get_value(self):
-        t = self.last_step - self.begin
+        t = self.last_step - self.begin + self.offset
         values = []
         for base in self.base_values:
             if t < self.warmup:
                 start = base * self.start_factor
                 values.append(start + t * (base - start) / self.warmup)
             else:
+                final = self._final(base)
                 progress = (t - self.warmup) / (self.end - self.begin - self.warmup)
-                values.append(self.eta_min + (base - self.eta_min) * 0.5 * (1. + math.cos(math.pi * progress)))
+                values.append(final + (base - final) * 0.5 * (1. + math.cos(math.pi * progress)))
         return values
 
 
 @PARAM_SCHEDULERS.register_module()
 class WarmupCosineLR(LRSchedulerMixin, WarmupCosineParamScheduler):
     """:class:`WarmupCosineParamScheduler` for the learning rate (I-JEPA: 2e-4 -> 1e-3 -> 1e-6)."""
+
+
+@PARAM_SCHEDULERS.register_module()
+class CosineWeightDecay(WarmupCosineParamScheduler):
+    """I-JEPA's ``CosineWDSchedule``: the weight decay of every group follows a cosine from its base value to
+    ``eta_min_ratio`` x that value over ``[begin, end)`` (I-JEPA: 0.04 -> 0.4, ``eta_min_ratio=10``; groups
+    without decay stay at 0), with the ``timing`` of :class:`WarmupCosineParamScheduler` (official by
+    default)."""
+
+    def __init__(self, optimizer, eta_min_ratio: float, **kwargs):
+        super().__init__(optimizer, 'weight_decay', eta_min_ratio=eta_min_ratio, **kwargs)

@@ -40,17 +40,18 @@ def batches():
     return [torch.randint(0, 256, (BATCH, 3, 64, 64), generator=g, dtype=torch.uint8) for _ in range(STEPS)]
 
 
-def train(model, optim, rank: int = 0, world_size: int = 1, before_step=None):
-    """The training steps on ``batches()``; ``before_step()`` runs before each (the place of a
-    ``before_train_iter`` hook). Returns the losses."""
+def train(model, optim, rank: int = 0, world_size: int = 1):
+    """The training steps on ``batches()``, each followed by the EMA update as ``TargetEMAHook`` makes it
+    (``update_target_after_step``: a wrapped model's train step leaves it to the hook). Returns the losses."""
     from mmpretrain.structures import DataSample
+
+    from mmjepa.engine.hooks import update_target_after_step
     losses = []
     for images in batches():
-        if before_step is not None:
-            before_step()
         mine = images[rank::world_size]  # DefaultSampler's sharding
         data = dict(inputs=mine, data_samples=[DataSample() for _ in mine])  # default_collate's layout
         losses.append(float(model.train_step(data, optim)['loss']))
+        update_target_after_step(model, optim)
     return losses
 
 
@@ -88,7 +89,7 @@ def _ddp_run(algorithm: str, rank: int) -> dict:
     from mmengine.model import MMDistributedDataParallel
     model, optim = build(algorithm)
     losses = train(MMDistributedDataParallel(module=model), optim, rank, 2)
-    return dict(losses=mean_over_ranks(losses), state=model.state_dict())
+    return dict(losses=mean_over_ranks(losses), state=model.state_dict(), due=model.target_update_due)
 
 
 @pytest.fixture(scope='module')
@@ -102,6 +103,7 @@ def assert_equals_one_process(algorithm: str, dist: dict):
     model, optim = build(algorithm)
     single = train(model, optim)
     assert len(single) == STEPS
+    assert not dist['due'] and not model.target_update_due  # the update after the last step is made
     torch.testing.assert_close(torch.tensor(dist['losses']), torch.tensor(single), rtol=0, atol=1e-5)
     state = model.state_dict()
     assert dist['state'].keys() == state.keys()

@@ -1,7 +1,7 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """FSDP (mmengine's MMFullyShardedDataParallel, FULL_SHARD, ``use_orig_params=True``, mmjepa's
-``jepa_fsdp_wrap_policy``, 2 gloo processes on the CPU) with the EMA update made before each step on the
-sharded parameters (``fsdp_update_target``, as ``FSDPEMAHook`` does) trains exactly like one process with the
+``jepa_fsdp_wrap_policy``, 2 gloo processes on the CPU) with the EMA update made after each optimizer step on
+the sharded parameters (``fsdp_update_target``, as ``TargetEMAHook`` does) trains exactly like one process with the
 same global batch: losses and the gathered full state dict (encoders, EMA target, predictor, heads, step)
 within 1e-5."""
 import pytest
@@ -10,7 +10,7 @@ import torch
 from test_dist_equivalence import (ALGORITHMS, assert_equals_one_process, batches, build,  # noqa: E402
                                    mean_over_ranks, run_on_two_ranks, train)
 
-from mmjepa.engine.hooks import fsdp_update_target, jepa_fsdp_wrap_policy
+from mmjepa.engine.hooks import jepa_fsdp_wrap_policy
 from mmjepa.engine.hooks.fsdp_ema import root_unit_gathered
 
 
@@ -31,11 +31,12 @@ def _fsdp_run(algorithm: str, rank: int) -> dict:
                                          auto_wrap_policy=jepa_fsdp_wrap_policy)
     units = sum(1 for m in wrapped.modules() if type(m).__name__ == 'FullyShardedDataParallel')
     optim = OptimWrapper(torch.optim.AdamW(wrapped.parameters(), lr=1e-3, weight_decay=0.05))
-    wrapped.module.ema_in_forward = False  # FSDPEMAHook.before_train_iter, then the update before each step
-    losses = mean_over_ranks(train(wrapped, optim, rank, 2, before_step=lambda: fsdp_update_target(wrapped)))
+    wrapped.module.ema_in_forward = False  # as TargetEMAHook.before_train: `loss` must never make the update
+    losses = mean_over_ranks(train(wrapped, optim, rank, 2))
     with root_unit_gathered(wrapped):  # as CollapseMonitorHook measures, outside the forward
         probe = wrapped.module.target_features(batches()[0][:2].float())
-    return dict(losses=losses, state=_full_state_dict(wrapped), units=units, probe=probe)
+    return dict(losses=losses, state=_full_state_dict(wrapped), units=units, probe=probe,
+                due=wrapped.module.target_update_due)
 
 
 @pytest.fixture(scope='module')

@@ -42,9 +42,10 @@ def test_ijepa_loss_is_pinned():
     x = torch.sin(torch.arange(2 * 3 * 32 * 32, dtype=torch.float64) * 0.01).float().reshape(2, 3, 32, 32)
     with torch.no_grad():
         loss0 = model.loss(x, None)['loss']
-        for p in model.backbone.parameters():
+        for p in model.backbone.parameters():  # the "optimizer step", then the EMA update after it
             if p.requires_grad:
                 p.mul_(1.1)
+        assert model.update_target()
         loss1 = model.loss(x, None)['loss']
     assert float(loss0) == pytest.approx(PINNED_LOSS_STEP0, abs=1e-6)
     assert float(loss1) == pytest.approx(PINNED_LOSS_STEP1, abs=1e-6)

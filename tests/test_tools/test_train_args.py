@@ -65,8 +65,8 @@ def test_fsdp_with_policy_and_hook_is_accepted():
     cfg = merged(DEMO, '--cfg-options', 'runner_type=FlexibleRunner', 'strategy.type=FSDPStrategy',
                  'strategy.model_wrapper.auto_wrap_policy=jepa_fsdp_wrap_policy')
     train.check_fsdp(cfg)
-    cfg.custom_hooks = [h for h in cfg.custom_hooks if h['type'] != 'FSDPEMAHook']
-    with pytest.raises(ValueError, match='FSDPEMAHook'):
+    cfg.custom_hooks = [h for h in cfg.custom_hooks if h['type'] != 'TargetEMAHook']
+    with pytest.raises(ValueError, match='TargetEMAHook'):
         train.check_fsdp(cfg)
 
 

@@ -17,8 +17,8 @@ final_weight_decay_ratio = 10.  # 0.4 / 0.04; groups without decay stay at 0
 param_scheduler = [
     dict(type='WarmupCosineLR', start_factor=start_lr_ratio, warmup=warmup_epochs, eta_min=final_lr,
          by_epoch=True, begin=0, end=max_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingParamScheduler', param_name='weight_decay', eta_min_ratio=final_weight_decay_ratio,
-         by_epoch=True, begin=0, end=max_epochs, T_max=max_epochs, convert_to_iter_based=True),
+    dict(type='CosineWeightDecay', eta_min_ratio=final_weight_decay_ratio, by_epoch=True, begin=0,
+         end=max_epochs, convert_to_iter_based=True),
 ]
 
 # mmengine's EpochBasedTrainLoop, plus exact mid-epoch resume from iteration checkpoints

@@ -7,16 +7,16 @@ docs/performance.md):
 - the encoders are entered through ``forward_tokens`` and the predictor's last block and DMT-JEPA's head
   blocks through their weights, not through ``forward``, so FSDP would never gather them if they were units.
   :func:`jepa_fsdp_wrap_policy` makes exactly the blocks that are called through ``forward`` units;
-- ``loss`` makes the EMA update inside the root unit's forward, where FSDP holds the parameters as views of an
-  all-gathered buffer (the in-place update fails, and the reshard would discard it). :class:`FSDPEMAHook`
-  makes the update before the forward instead, on the sharded parameters: every block unit of the target
-  encoder is laid out like the online one, so their local shards line up; the root unit's own parameters
-  (embeddings, norms, heads) are gathered for the update and written back.
+- the EMA update must not run inside the root unit's forward, where FSDP holds the parameters as views of an
+  all-gathered buffer (the in-place update fails, and the reshard would discard it).
+  :func:`fsdp_update_target` makes it outside, after the optimizer step (:class:`TargetEMAHook` calls it), on
+  the sharded parameters: every block unit of the target encoder is laid out like the online one, so their
+  local shards line up; the root unit's own parameters (embeddings, norms, heads) are gathered for the update
+  and written back.
 """
 from contextlib import contextmanager
 
-from mmengine.hooks import Hook
-from mmengine.registry import FUNCTIONS, HOOKS
+from mmengine.registry import FUNCTIONS
 from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from torch import nn
 
@@ -49,23 +49,13 @@ def root_unit_gathered(model: nn.Module, writeback: bool = False):
         yield
 
 
-def fsdp_update_target(fsdp_model) -> None:
-    """The EMA update of the JEPA model wrapped by the root ``fsdp_model``, outside its forward: the root unit's
-    parameters are gathered (and written back); the block units' shards are updated where they are."""
+def fsdp_update_target(fsdp_model) -> bool:
+    """The due EMA update of the JEPA model wrapped by the root ``fsdp_model``, outside its forward: the root
+    unit's parameters are gathered (and written back); the block units' shards are updated where they are.
+    Returns whether an update was made."""
+    fsdp_model.module.ema_in_forward = False
+    if not fsdp_model.module.target_update_due:  # nothing due (on every rank alike): no gather
+        return False
     with root_unit_gathered(fsdp_model, writeback=True):
-        fsdp_model.module.update_target()
+        return fsdp_model.module.update_target()
 
-
-@HOOKS.register_module()
-class FSDPEMAHook(Hook):
-    """Under FSDP, move the JEPA model's EMA update from ``loss`` to before each training iteration
-    (:func:`fsdp_update_target`). Without FSDP it does nothing: the update stays in ``loss``."""
-
-    priority = 'VERY_HIGH'
-
-    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        model = runner.model
-        if not is_fsdp(model) or not hasattr(model.module, 'update_target'):
-            return
-        model.module.ema_in_forward = False
-        fsdp_update_target(model)

@@ -1,6 +1,7 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """I-JEPA, the base composition of the JEPA family: mask sampler, context encoder, EMA target
 generator, predictor and loss."""
+import warnings
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -12,24 +13,39 @@ from mmpretrain.structures import DataSample
 
 from ..utils import linear_momentum
 
+MASK_DRAWS = ('global', 'per_rank')
+
 
 @MODELS.register_module()
 class IJEPA(BaseSelfSupervisor):
     """`I-JEPA <https://arxiv.org/abs/2301.08243>`_: predict, from one context block, the target encoder's
     representations of several target blocks of the same image.
 
-    One training step (``loss``): draw the batch's masks; move the EMA target one step towards the context
-    encoder (the update the official code does after the previous optimizer step; under FSDP,
-    :class:`mmjepa.engine.hooks.FSDPEMAHook` makes it just before ``loss`` instead); compute the targets on
-    the full image without gradients; encode only the context patches; predict every target block at once;
-    regress. ``tensor`` mode returns the target encoder's output, the encoder I-JEPA evaluates.
+    One training step (``loss``): draw the batch's masks; compute the targets on the full image without
+    gradients; encode only the context patches; predict every target block at once; regress. ``tensor`` mode
+    returns the target encoder's output, the encoder I-JEPA evaluates.
 
-    Masks are drawn in the model from a generator seeded by ``(mask_seed, step)``, for the global batch
-    (per-GPU batch x world size). Rank ``r`` takes the masks of global positions ``r, r + world, ...``: the
-    samples mmengine's samplers give it, which interleave the ranks. The step counter is a buffer saved with
-    the weights, so a resumed run draws the same masks, and N ranks pair every image with the same masks as
-    one process with the whole batch (the official collator draws and truncates per GPU; here per global
-    batch, so all ranks keep the same number of context and target patches).
+    The EMA update of the target (``θ̄ ← m θ̄ + (1 - m) θ``, ``m`` linear from ``ema_momentum[0]`` at step 0)
+    is made right after each optimizer step, as in the official code, so a checkpoint written after step ``k``
+    holds the official target of step ``k``. ``loss`` leaves it due; :meth:`update_target` makes it:
+    ``train_step`` of the unwrapped model does so after ``optim_wrapper.update_params``, and
+    :class:`mmjepa.engine.hooks.TargetEMAHook` (in the pretraining runtime) does so for wrapped models (DDP,
+    FSDP, where it runs on the sharded parameters) before every other ``after_train_iter`` hook. Under
+    gradient accumulation the update is made only at the iterations where the optimizer stepped. A loop that
+    calls ``loss`` itself should call ``update_target()`` after its optimizer step; if it does not, ``loss``
+    makes the due update at the start of the next step (the same training, but the last update is missing
+    at the end) and warns once.
+
+    Masks are drawn in the model from a generator seeded by ``(mask_seed, step)``. With ``mask_draw='global'``
+    (default) they are drawn for the global batch (per-GPU batch x world size) and rank ``r`` takes those of
+    global positions ``r, r + world, ...``: the samples mmengine's samplers give it, which interleave the
+    ranks. Every block is then truncated to the shortest in the global batch, so all ranks keep the same
+    numbers of patches and N ranks pair every image with the same masks as one process with the whole batch.
+    ``mask_draw='per_rank'`` reproduces the official collator, which draws and truncates per GPU: the block
+    sizes come from the ``(mask_seed, step)`` generator (the same on every rank, as the official per-batch
+    seed), the positions from one seeded by ``(mask_seed, step, rank)``, and truncation is to the shortest in
+    the rank's own batch (more patches kept at large world sizes; N ranks no longer equal one process). The
+    step counter is a buffer saved with the weights, so a resumed run draws the same masks.
 
     Args:
         backbone (dict): Context encoder (:class:`JEPAViT`).
@@ -43,6 +59,8 @@ class IJEPA(BaseSelfSupervisor):
             Defaults to (0.996, 1.0).
         ema_total_steps (int, optional): Steps of the momentum schedule; by default the run's ``max_iters``.
         mask_seed (int): Seed of the mask sampler. Defaults to 0.
+        mask_draw (str): ``'global'`` or ``'per_rank'`` (the official per-GPU draw), see above.
+            Defaults to ``'global'``.
     """
     algorithm_name = 'I-JEPA'  # the leaderboard's name (checkpoint provenance, ProvenanceHook)
 
@@ -55,6 +73,7 @@ class IJEPA(BaseSelfSupervisor):
                  ema_momentum: Sequence[float] = (0.996, 1.0),
                  ema_total_steps: Optional[int] = None,
                  mask_seed: int = 0,
+                 mask_draw: str = 'global',
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(backbone=backbone, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -76,15 +95,31 @@ class IJEPA(BaseSelfSupervisor):
         self.ema_momentum = tuple(ema_momentum)
         self.ema_total_steps = ema_total_steps
         self.mask_seed = mask_seed
+        if mask_draw not in MASK_DRAWS:
+            raise ValueError(f'model.mask_draw={mask_draw!r} must be one of {MASK_DRAWS}')
+        self.mask_draw = mask_draw
         # Training steps taken; drives the mask RNG and the EMA schedule. A buffer, so checkpoints keep it;
         # `_step` mirrors it on the host so the step never reads the device.
         self.register_buffer('step', torch.zeros((), dtype=torch.long))
         self._step = 0
+        # Momentum of the EMA update due after the last step's optimizer step (None: made or dropped). Not
+        # saved: checkpoints are written after the update (TargetEMAHook runs before the checkpoint hooks).
+        self._due_momentum: Optional[float] = None
+        # Whether `loss` may make a due update itself (False under FSDP, where it must run outside the forward).
         self.ema_in_forward = True
+        self._warned_late_ema = False
         self.register_load_state_dict_post_hook(lambda module, keys: module._sync_step())
+        self.register_state_dict_post_hook(IJEPA._warn_if_update_due)
 
     def _sync_step(self) -> None:
         self._step = int(self.step)
+        self._due_momentum = None
+
+    @staticmethod
+    def _warn_if_update_due(module, state_dict, prefix, local_metadata) -> None:
+        if module._due_momentum is not None:
+            warnings.warn(f'{type(module).__name__}.state_dict(): the EMA update after optimizer step '
+                          f'{module._step - 1} is not made yet and is not saved; call update_target() first')
 
     def init_weights(self):
         super().init_weights()
@@ -105,26 +140,66 @@ class IJEPA(BaseSelfSupervisor):
         return max_iters
 
     def momentum(self, step: int) -> float:
-        """EMA momentum of the update made after optimizer step ``step``."""
+        """EMA momentum of the update made after optimizer step ``step`` (the official generator's
+        ``step``-th value: 0.996 after step 0, whatever the run length)."""
+        if step == 0:
+            return self.ema_momentum[0]
         return linear_momentum(step, self.total_steps(), *self.ema_momentum)
 
-    def due_momentum(self) -> float:
-        """Momentum of the EMA update due before the next training step (0 before the first: no update)."""
-        return self.momentum(self._step - 1) if self._step > 0 else 0.
+    @property
+    def target_update_due(self) -> bool:
+        """Whether the EMA update after the last training step's optimizer step is still to be made."""
+        return self._due_momentum is not None
 
-    def update_target(self) -> None:
-        """Make the EMA update due before the next training step (none before the first). ``loss`` makes it
-        while ``ema_in_forward`` is True; under FSDP, :class:`mmjepa.engine.hooks.FSDPEMAHook` sets it False
-        and makes the update before the forward, on the sharded parameters."""
-        if self._step > 0:
-            self.target_generator.update(self.online_modules(), self.due_momentum())
+    def update_target(self) -> bool:
+        """Make the EMA update due after the last training step's optimizer step, once (later calls do
+        nothing until the next step). Under FSDP call it through
+        :func:`mmjepa.engine.hooks.fsdp_update_target`. Returns whether an update was made."""
+        if self._due_momentum is None:
+            return False
+        momentum, self._due_momentum = self._due_momentum, None
+        self.target_generator.update(self.online_modules(), momentum)
+        return True
+
+    def skip_target_update(self) -> None:
+        """Drop the due EMA update: the optimizer did not step (gradient accumulation), the weights are
+        unchanged."""
+        self._due_momentum = None
+
+    def train_step(self, data, optim_wrapper) -> Dict[str, torch.Tensor]:
+        """mmengine's train step, then the EMA update if the optimizer stepped (model wrappers run their own
+        train step: :class:`mmjepa.engine.hooks.TargetEMAHook` makes their update)."""
+        log_vars = super().train_step(data, optim_wrapper)
+        if optimizer_stepped(optim_wrapper):
+            self.update_target()
+        else:
+            self.skip_target_update()
+        return log_vars
+
+    def _make_late_update(self) -> None:
+        """At the start of ``loss``: the update due after the previous step was not made (a loop without
+        :meth:`update_target`); make it now, before the forward, as the official order needs."""
+        if not self.ema_in_forward:
+            raise RuntimeError('The EMA update after the previous optimizer step was not made; under FSDP it '
+                               'must run outside the forward: add TargetEMAHook to custom_hooks, or call '
+                               'mmjepa.engine.hooks.fsdp_update_target(model) after each optimizer step')
+        if not self._warned_late_ema:
+            warnings.warn(f'{type(self).__name__}: the EMA update after optimizer step {self._step - 1} was made '
+                          'at the start of the next step; call model.update_target() after each optimizer step '
+                          '(TargetEMAHook does) so that the target encoder you save includes the last update')
+            self._warned_late_ema = True
+        self.update_target()
 
     def sample_masks(self, batch_size: int, device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
-        """This rank's context [B, Kc] and target [T, B, Kt] indices for the current step."""
+        """This rank's context [B, Kc] and target [T, B, Kt] indices for the current step (``mask_draw``)."""
         rank, world_size = get_dist_info()
         generator = torch.Generator().manual_seed(self.mask_seed * 1_000_003 + self._step)
-        context_idx, target_idx = self.mask_sampler(batch_size * world_size, generator)
-        context_idx, target_idx = context_idx[rank::world_size], target_idx[:, rank::world_size]
+        if self.mask_draw == 'per_rank':
+            positions = torch.Generator().manual_seed((self.mask_seed * 1_000_003 + self._step) * 65_537 + rank)
+            context_idx, target_idx = self.mask_sampler(batch_size, generator, position_generator=positions)
+        else:
+            context_idx, target_idx = self.mask_sampler(batch_size * world_size, generator)
+            context_idx, target_idx = context_idx[rank::world_size], target_idx[:, rank::world_size]
         if torch.device(device).type == 'cuda':  # a copy from pageable memory would wait for the stream: pin
             context_idx, target_idx = context_idx.pin_memory(), target_idx.pin_memory()
         return context_idx.to(device, non_blocking=True), target_idx.to(device, non_blocking=True)
@@ -166,13 +241,20 @@ class IJEPA(BaseSelfSupervisor):
     def loss(self, inputs: torch.Tensor, data_samples: List[DataSample], **kwargs) -> Dict[str, torch.Tensor]:
         if isinstance(inputs, (list, tuple)):
             inputs = inputs[0]
+        if self._due_momentum is not None:
+            self._make_late_update()
         context_idx, target_idx = self.sample_masks(inputs.shape[0], inputs.device)
-        momentum = self.due_momentum()
-        if self.ema_in_forward:
-            self.update_target()
         targets = self.compute_targets(inputs, context_idx, target_idx)
         pred = self.predict_targets(inputs, context_idx, target_idx)
         loss = self.loss_module(pred, targets)
+        momentum = self._due_momentum = self.momentum(self._step)  # of the update after this step
         self._step += 1
         self.step.fill_(self._step)
         return dict(loss=loss, ema_momentum=torch.tensor(momentum))
+
+
+def optimizer_stepped(optim_wrapper) -> bool:
+    """Whether the ``update_params`` just made by ``optim_wrapper`` stepped the optimizer (False on the
+    accumulating iterations of gradient accumulation; True for wrappers that cannot tell)."""
+    should_update = getattr(optim_wrapper, 'should_update', None)
+    return True if should_update is None else bool(should_update())

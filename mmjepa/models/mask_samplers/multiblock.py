@@ -177,10 +177,13 @@ class MultiBlockMaskSampler:
         return flat
 
     @torch.compiler.disable  # host-side numpy: torch.compile of a train step runs it eagerly
-    def __call__(self, batch_size: int, generator: Optional[torch.Generator] = None):
+    def __call__(self, batch_size: int, generator: Optional[torch.Generator] = None,
+                 position_generator: Optional[torch.Generator] = None):
         """Draw the masks of one batch.
 
-        Random numbers come from ``generator`` (torch's global RNG when None); the mask arithmetic runs in
+        Random numbers come from ``generator`` (torch's global RNG when None); with ``position_generator``,
+        only the two block sizes do, and the block positions come from ``position_generator`` (the official
+        collator's split: sizes from a per-batch seed, positions from another RNG). The mask arithmetic runs in
         numpy on precomputed bit masks of every block position (a few hundred microseconds for B = 128 on a
         14 x 14 grid, on one core).
 
@@ -191,6 +194,8 @@ class MultiBlockMaskSampler:
         u_target, u_context = torch.rand(2, generator=generator).tolist()
         th, tw = self.block_size(u_target, self.target_scale, self.target_aspect_ratio)
         ch, cw = self.block_size(u_context, self.context_scale, self.context_aspect_ratio)
+        if position_generator is not None:
+            generator = position_generator
 
         # Targets: always entirely inside the grid, so each holds exactly th*tw patches in raster order.
         top, left = self._corners(th, tw, (self.num_targets, batch_size), generator)

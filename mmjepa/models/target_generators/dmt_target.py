@@ -8,6 +8,7 @@ from mmpretrain.registry import MODELS
 from torch import nn
 
 from ..utils import gather_tokens, neighbour_table, topk_neighbours
+from ..utils.neighbours import SIMILARITY_DTYPES
 from .ema_target import EMATargetGenerator
 
 
@@ -29,6 +30,9 @@ class DMTTargetGenerator(EMATargetGenerator):
             neighbours; slots beyond them are masked out of the head's attention). Defaults to ``'wrap'``.
         official_query_order (bool): Reproduce the official query-ordering bug (patch ``(b, n)`` of a batch of
             ``B`` starts from the mean of image ``(b*N + n) mod B``). Defaults to False (its own image's mean).
+        similarity_dtype (str): Precision of the neighbours' cosine similarities (:func:`topk_neighbours`):
+            ``'float32'`` (default) or ``'bfloat16'``, the official code's (its selection under bf16
+            autocast picks another top-k set for some patches; see configs/dmtjepa/README.md).
         normalize (bool): LayerNorm (no affine) on the encoder output. Defaults to True.
     """
 
@@ -38,12 +42,17 @@ class DMTTargetGenerator(EMATargetGenerator):
                  window_size: int = 3,
                  border: str = 'wrap',
                  official_query_order: bool = False,
+                 similarity_dtype: str = 'float32',
                  normalize: bool = True):
         super().__init__(encoder, normalize=normalize)
         if num_neighbours < 1 or num_neighbours > window_size**2 - 1:
             raise ValueError(f'num_neighbours={num_neighbours} must be in [1, window_size**2 - 1 = '
                              f'{window_size**2 - 1}]')
         neighbour_table((3, 3), window_size, border)  # validates window_size and border
+        if similarity_dtype not in SIMILARITY_DTYPES:
+            raise ValueError(f'target_generator.similarity_dtype={similarity_dtype!r} must be one of '
+                             f'{tuple(SIMILARITY_DTYPES)}')
+        self.similarity_dtype = similarity_dtype
         self.num_neighbours = num_neighbours
         self.window_size = window_size
         self.border = border
@@ -76,6 +85,6 @@ class DMTTargetGenerator(EMATargetGenerator):
         if grid[0] * grid[1] != num:
             raise ValueError(f'{num} tokens do not fill the {grid[0]}x{grid[1]} patch grid of {tuple(images.shape)}')
         index, valid = self.neighbours(grid, x.device)
-        chosen, mask = topk_neighbours(x, index, valid, self.num_neighbours)
+        chosen, mask = topk_neighbours(x, index, valid, self.num_neighbours, self.similarity_dtype)
         nbrs = gather_tokens(x, chosen.flatten(1)).view(batch_size, num, chosen.shape[-1], dims)
         return head(x, nbrs, mask, official_query_order=self.official_query_order)

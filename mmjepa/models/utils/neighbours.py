@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 BORDERS = ('wrap', 'clip')
+SIMILARITY_DTYPES = {'float32': torch.float32, 'bfloat16': torch.bfloat16}
 
 
 def neighbour_table(grid_size: Sequence[int], window_size: int = 3,
@@ -58,14 +59,17 @@ def neighbour_table(grid_size: Sequence[int], window_size: int = 3,
     return index, valid
 
 
-def topk_neighbours(x: torch.Tensor, index: torch.Tensor, valid: Optional[torch.Tensor],
-                    k: int) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+def topk_neighbours(x: torch.Tensor, index: torch.Tensor, valid: Optional[torch.Tensor], k: int,
+                    similarity_dtype: str = 'float32') -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
     """For every token of ``x`` ([B, N, D]), its ``k`` neighbours (from the table ``index``/``valid`` of
     :func:`neighbour_table`; ``valid=None`` when every slot is valid) of highest cosine similarity. Invalid
     table slots are never chosen.
 
-    The similarity is computed in float32 (the official code: bf16 under autocast), from the [B, N, N] Gram
-    matrix (cheaper in memory than gathering [B, N, W, D] neighbour features).
+    The similarity is computed from the [B, N, N] Gram matrix (cheaper in memory than gathering [B, N, W, D]
+    neighbour features) of the float32 unit vectors, whatever autocast is active. ``similarity_dtype``:
+    ``'float32'`` (default) or ``'bfloat16'``, the official code's precision (its matmul runs under bf16
+    autocast: unit vectors rounded to bf16, float32 accumulation, similarities rounded to bf16, so that
+    nearly equal neighbours tie and the top-k set changes for some patches; ties go to ``torch.topk``).
 
     Returns:
         tuple[Tensor, Tensor | None]: neighbour indices [B, N, k] and, when ``valid`` is given, a mask
@@ -76,8 +80,10 @@ def topk_neighbours(x: torch.Tensor, index: torch.Tensor, valid: Optional[torch.
     batch_size, num, _ = x.shape
     if index.shape[0] != num:
         raise ValueError(f'The neighbour table has {index.shape[0]} patches, the features {num}')
+    if similarity_dtype not in SIMILARITY_DTYPES:
+        raise ValueError(f'similarity_dtype={similarity_dtype!r} must be one of {tuple(SIMILARITY_DTYPES)}')
     with torch.autocast(device_type=x.device.type, enabled=False):
-        unit = F.normalize(x.float(), dim=-1)
+        unit = F.normalize(x.float(), dim=-1).to(SIMILARITY_DTYPES[similarity_dtype])
         sim = torch.bmm(unit, unit.transpose(1, 2)).gather(2, index.unsqueeze(0).expand(batch_size, -1, -1))
     if valid is not None:
         sim = sim.masked_fill(~valid, float('-inf'))
