@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, TINY_ARCH, tiny_cfg
+from transfer_helpers import REPO, TINY_ARCH, tiny_cfg
 
 EXPECTED = dict(linear='accuracy/top1', finetune='accuracy/top1', ade20k='mIoU', coco='coco/segm_mAP')
 

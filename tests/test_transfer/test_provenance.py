@@ -7,7 +7,7 @@ import os.path as osp
 
 import pytest
 import torch
-from conftest import tiny_cfg
+from transfer_helpers import tiny_cfg
 
 from mmjepa.utils.checkpoint import safe_torch_load
 from mmjepa.utils.provenance import resolve_benchmark_meta, transfer_record

@@ -3,7 +3,7 @@
 models; multi-level feature shapes; layer-decay parameter groups."""
 import pytest
 import torch
-from conftest import save_pretrain_ckpt, tiny_backbone_state, tiny_cfg
+from transfer_helpers import save_pretrain_ckpt, tiny_backbone_state, tiny_cfg
 
 from mmjepa.utils import TransferError
 
