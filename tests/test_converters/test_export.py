@@ -18,8 +18,8 @@ from mmjepa.utils.transfer import select_prefix
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SCRIPT = os.path.join(ROOT, 'tools', 'model_converters', 'mmjepa_to_backbone.py')
-_spec = importlib.util.spec_from_file_location('_transfer_fixtures', os.path.join(ROOT, 'tests', 'test_transfer',
-                                                                                   'conftest.py'))
+_spec = importlib.util.spec_from_file_location('_transfer_helpers', os.path.join(ROOT, 'tests', 'test_transfer',
+                                                                                  'transfer_helpers.py'))
 fx = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fx)
 ARCH = dict(fx.TINY_ARCH, num_layers=2)  # 32 wide, 2 heads, FFN 64; patch 16 on 64 px: 16 patches
