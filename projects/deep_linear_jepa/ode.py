@@ -10,7 +10,8 @@ every mode evolves on its own: an encoder product ``w_bar = w_L ... w_1`` and a 
     MAE:  r = v w_bar - rho
     dv/dt = -lambda w_bar r,    dw_l/dt = -lambda v r prod_{k != l} w_k,    dtau_l/dt = kappa (w_l - tau_l)
 
-where ``kappa = (1 - momentum) / lr`` turns an EMA step per SGD step into gradient-flow time ``t = lr * steps``.
+where ``kappa = -ln(momentum) / lr`` (:func:`ema_rate`; about ``(1 - momentum) / lr``) turns one EMA step per SGD
+step into gradient-flow time ``t = lr * steps``.
 Every layer is integrated (nothing assumes balance); the balanced small initialisation sets all ``L`` encoder
 layers and ``v`` to ``init_scale ** (1 / L)``, so ``w_bar(0) = init_scale`` at every depth.
 """
@@ -20,6 +21,13 @@ import numpy as np
 from scipy.integrate import quad, solve_ivp
 
 from .critical import check_modes, check_objective, fixed_point
+
+
+def ema_rate(momentum: float, lr: float) -> float:
+    """The continuous rate of an EMA moved once per SGD step of size ``lr``: ``m^k = exp(-kappa * lr * k)``."""
+    if not 0 < momentum < 1 or not lr > 0:
+        raise ValueError(f'need 0 < momentum < 1 (got {momentum}) and lr > 0 (got {lr})')
+    return -np.log(momentum) / lr
 
 
 def _exclusive_products(w: np.ndarray) -> np.ndarray:

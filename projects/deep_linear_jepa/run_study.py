@@ -24,11 +24,14 @@ import numpy as np
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # the repository root
 
 from projects.deep_linear_jepa.critical import crossing_times, critical_times, fixed_point  # noqa: E402
-from projects.deep_linear_jepa.ode import balanced_critical_time, integrate_until_learned  # noqa: E402
+from projects.deep_linear_jepa.ode import balanced_critical_time, ema_rate, integrate_until_learned  # noqa: E402
 
 CONFIG = 'jepa_deep-linear-L4_static-2modes.py'
 LAMBDAS, RHOS = [1.0, 0.6], [0.7, 0.95]  # as in CONFIG: mode 0 covaries more, mode 1 is more predictive
-INIT_SCALE, LR = 0.01, 0.2
+INIT_SCALE = 0.01
+# SGD step sizes, under the stability limits 2 / (the loss curvature at the fixed points) of L <= 8: about
+# 2 / (9 * 0.53) for MAE, 2 / (9 * 0.6 * 0.95^16) for JEPA. Times are reported as lr * steps either way.
+LR = dict(mae=0.1, jepa=0.5)
 OBJECTIVES = ('mae', 'jepa')
 START = time.time()
 
@@ -61,21 +64,23 @@ def heatmap(depths, ref=(1.0, 0.7), num=21):
     return dict(lambdas=lams, rhos=rhos, ref=ref, maps=maps)
 
 
-def sgd_runs(out_dir, ode, depths, process='static', tag='sgd'):
+def train_run(config, work_dir, iters, lr, **overrides):
+    return train_sgd(config, work_dir, dict(
+        overrides, train_cfg=dict(max_iters=iters), optim_wrapper=dict(optimizer=dict(lr=lr)),
+        custom_hooks=[dict(type='ModeProjectionHook', interval=max(1, iters // 300))]))
+
+
+def sgd_runs(out_dir, ode, depths, config=CONFIG, tag='static'):
     runs = {}
     for obj in OBJECTIVES:
         for depth in depths:
-            horizon = 1.3 * np.nanmax(ode[obj, depth]['tcrit'])
-            iters = max(200, int(np.ceil(horizon / LR)))
-            wd = osp.join(out_dir, f'{tag}_{obj}_L{depth}')
+            iters = max(200, int(np.ceil(1.3 * np.nanmax(ode[obj, depth]['tcrit']) / LR[obj])))
             t0 = time.time()
-            rec = train_sgd(CONFIG, wd, dict(
-                model=dict(depth=depth, objective=obj), train_cfg=dict(max_iters=iters),
-                train_dataloader=dict(dataset=dict(process=process)),
-                custom_hooks=[dict(type='ModeProjectionHook', interval=max(1, iters // 300))]))
+            rec = train_run(config, osp.join(out_dir, f'{tag}_{obj}_L{depth}'), iters, LR[obj],
+                            model=dict(depth=depth, objective=obj))
             rec['tcrit'] = critical_times(rec['times'], rec['projections'], RHOS, depth, obj)
             runs[obj, depth] = rec
-            log(f'SGD ({process}) {obj} L={depth}: {iters} iterations in {time.time() - t0:.0f}s, critical times '
+            log(f'SGD ({tag}) {obj} L={depth}: {iters} iterations in {time.time() - t0:.0f}s, critical times '
                 f'{np.round(rec["tcrit"], 2).tolist()}')
     return runs
 
@@ -87,28 +92,25 @@ def half_of_final(rec):
 
 def beyond(out_dir, ode, depth=4):
     """Probes the analysis does not cover; their critical times use half of each run's final projection."""
-    iters = int(np.ceil(2.0 * np.nanmax(ode['jepa', depth]['tcrit']) / LR))
-    variants = {
-        'linear, EMA target (momentum 0.99)': dict(model=dict(target='ema', ema_momentum=0.99)),
-        'ReLU MLP encoder, JEPA': dict(model=dict(encoder='mlp', init='random', width=16)),
-        'ReLU MLP encoder, MAE': dict(model=dict(encoder='mlp', init='random', width=16, objective='mae')),
-        'linear, I-JEPA target + loss': dict(model=dict(
-            width=16, target='ema', ema_momentum=0.996, target_norm=True,
-            loss=dict(type='JEPAPredictionLoss', criterion='smooth_l1'))),
+    variants = {  # name: (config, objective)
+        'linear, EMA target (momentum 0.99)': ('jepa_deep-linear-L4-ema_static-2modes.py', 'jepa'),
+        'ReLU MLP encoder, JEPA': ('jepa_mlp-L4_static-2modes.py', 'jepa'),
+        'ReLU MLP encoder, MAE': ('mae_mlp-L4_static-2modes.py', 'mae'),
+        'linear, I-JEPA target + loss': ('jepa_deep-linear-L4-ijepa-loss_static-2modes.py', 'jepa'),
     }
     results = {}
-    for k, (name, over) in enumerate(variants.items()):
-        over['model'].setdefault('depth', depth)
-        wd = osp.join(out_dir, f'beyond_{k}')
+    for k, (name, (config, obj)) in enumerate(variants.items()):
+        lr = Config.fromfile(osp.join(CONFIG_DIR, config)).optim_wrapper.optimizer.lr  # each probe's own lr
+        iters = int(np.ceil(2.0 * np.nanmax(ode[obj, depth]['tcrit']) / lr))
         t0 = time.time()
-        rec = train_sgd(CONFIG, wd, dict(over, train_cfg=dict(max_iters=iters),
-                                         custom_hooks=[dict(type='ModeProjectionHook', interval=iters // 300)]))
+        rec = train_run(config, osp.join(out_dir, f'beyond_{k}'), iters, lr, model=dict(depth=depth))
         rec['tcrit'] = half_of_final(rec)
         results[name] = rec
         log(f'beyond: {name}: {iters} iterations in {time.time() - t0:.0f}s, final projections '
             f'{np.round(rec["projections"][-1], 4).tolist()}, half-of-final times {np.round(rec["tcrit"], 1).tolist()}')
-    # the EMA variant also has an ODE (EMA rate (1 - m) / lr per unit of time)
-    t, p = integrate_until_learned(LAMBDAS, RHOS, depth, 'jepa', INIT_SCALE, fraction=0.99, ema_rate=0.01 / LR)
+    # the EMA variant also has an ODE
+    t, p = integrate_until_learned(LAMBDAS, RHOS, depth, 'jepa', INIT_SCALE, fraction=0.99,
+                                   ema_rate=ema_rate(0.99, LR['jepa']))
     results['linear, EMA target (momentum 0.99)']['ode_tcrit'] = critical_times(t, p, RHOS, depth, 'jepa')
     return results
 
@@ -227,14 +229,14 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     depths = [1, 2] if args.quick else [1, 2, 4, 8]
 
-    log(f'modes: lambda={LAMBDAS}, rho={RHOS}, init_scale={INIT_SCALE}, lr={LR}')
+    log(f'modes: lambda={LAMBDAS}, rho={RHOS}, init_scale={INIT_SCALE}, SGD lr={LR}')
     ode = ode_curves(depths)
     hm = heatmap(depths, num=9 if args.quick else 21)
     sgd = temporal = probes = None
     if not args.no_sgd:
         sgd = sgd_runs(args.out, ode, depths)
-        temporal = sgd_runs(args.out, ode, depths[-2:-1] if not args.quick else [1], process='temporal',
-                            tag='temporal')
+        temporal = sgd_runs(args.out, ode, depths[-2:-1] if not args.quick else [1],
+                            config='jepa_deep-linear-L4_temporal-2modes.py', tag='temporal')
         probes = None if args.quick else beyond(args.out, ode)
 
     md = table(ode, sgd, temporal, depths)
@@ -269,5 +271,6 @@ def main():
 
 
 if __name__ == '__main__':
-    from projects.deep_linear_jepa.sgd import train_sgd  # noqa: E402  (imports mmengine only when training)
+    from mmengine.config import Config  # noqa: E402
+    from projects.deep_linear_jepa.sgd import CONFIG_DIR, train_sgd  # noqa: E402
     main()

@@ -1,7 +1,8 @@
 # Deep linear JEPA (stop-gradient target), depth 4, on the static linear model with two modes ordered oppositely
 # in lambda and rho: mode 0 (lambda 1.0, rho 0.7) covaries more, mode 1 (lambda 0.6, rho 0.95) is more
-# predictive. Plain SGD at lr 0.2 on minibatches of 256 approximates the gradient flow (time = lr * iterations).
-# Other depths / objectives: --cfg-options model.depth=8 model.objective=mae train_cfg.max_iters=...
+# predictive. Plain SGD at lr 0.5 on minibatches of 256 approximates the gradient flow (time = lr * iterations);
+# 3600 iterations reach t = 1800, 1.3 times the later critical time at depth 4. Other depths:
+# --cfg-options model.depth=8 train_cfg.max_iters=8000 (run_study.py sets the lengths from the ODE).
 default_scope = 'mmpretrain'
 custom_imports = dict(imports=['mmjepa', 'projects.deep_linear_jepa'], allow_failed_imports=False)
 
@@ -13,8 +14,8 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(type='LinearPairDataset', lambdas=lambdas, rhos=rhos, process='static', num_samples=100000))
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.2, momentum=0.0, weight_decay=0.0))
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=10000)
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.5, momentum=0.0, weight_decay=0.0))
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=3600)
 
 default_hooks = dict(
     runtime_info=dict(type='RuntimeInfoHook'),
