@@ -2,9 +2,9 @@
 """Fixed points and critical times of the per-mode dynamics of deep linear JEPA / MAE
 (`Littwin et al. 2024 <https://arxiv.org/abs/2407.03475>`_), shared by the ODE and the SGD views.
 
-A mode's *projection* is ``|W_bar e_i|``: the encoder's response to a unit input along mode ``i`` (for a non-linear
-encoder, the central difference of :meth:`DeepLinearSelfDistill.mode_projections`). Its *critical time* is the
-first gradient-flow time at which the projection reaches half of its fixed-point value.
+A mode's *projection* is ``w_bar_i = (W_bar)_ii``, the encoder product along the mode's own latent axis (what the
+decoupled ODE evolves; :meth:`DeepLinearSelfDistill.mode_projections`). Its *critical time* is the first
+gradient-flow time at which the projection reaches half of its fixed-point value.
 """
 from typing import Sequence
 

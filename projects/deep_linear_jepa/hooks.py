@@ -10,9 +10,9 @@ from mmengine.registry import HOOKS
 
 @HOOKS.register_module()
 class ModeProjectionHook(Hook):
-    """Every ``interval`` iterations, append ``model.mode_projections`` to ``work_dir/filename`` (JSON written
-    at the end of training, with the data's ``lambdas``/``rhos``): ``iters``, ``times``, ``projections``
-    ([T, M]), the last loss and the model's depth/objective."""
+    """Every ``interval`` iterations, append ``model.mode_projections`` and ``model.mode_responses`` to
+    ``work_dir/filename`` (JSON written at the end of training, with the data's ``lambdas``/``rhos``): ``iters``,
+    ``times``, ``projections`` and ``responses`` ([T, M]), the last loss and the model's depth/objective."""
 
     priority = 'LOW'
 
@@ -28,10 +28,11 @@ class ModeProjectionHook(Hook):
         return model.module if hasattr(model, 'module') else model
 
     def _append(self, runner, it: int) -> None:
-        proj = self._model(runner).mode_projections(self.amplitudes)
+        model = self._model(runner)
         self.record['iters'].append(it)
         self.record['times'].append(self.time)
-        self.record['projections'].append([float(p) for p in proj])
+        self.record['projections'].append([float(p) for p in model.mode_projections(self.amplitudes)])
+        self.record['responses'].append([float(p) for p in model.mode_responses(self.amplitudes)])
 
     def before_train(self, runner) -> None:
         meta = runner.train_dataloader.dataset.metainfo
@@ -39,7 +40,7 @@ class ModeProjectionHook(Hook):
         self.amplitudes = [lam ** 0.5 for lam in meta['lambdas']]
         self.record = dict(lambdas=meta['lambdas'], rhos=meta['rhos'], process=meta['process'],
                            depth=model.encoder.depth, objective=model.objective, iters=[], times=[],
-                           projections=[], final_loss=None)
+                           projections=[], responses=[], final_loss=None)
         self.time = 0.0
         self._append(runner, 0)
 

@@ -33,7 +33,7 @@ class DeepEncoder(nn.Module):
             raise ValueError(f'encoder={kind!r} must be one of {ENCODERS}')
         if depth < 1 or width < in_dims:
             raise ValueError(f'need depth >= 1 (got {depth}) and width >= the number of modes ({width} < {in_dims})')
-        self.kind, self.depth = kind, depth
+        self.kind, self.depth, self.init = kind, depth, init
         self.layers = nn.ModuleList(nn.Linear(in_dims if l == 0 else width, width, bias=False) for l in range(depth))
         gen = torch.Generator().manual_seed(seed)
         u0 = init_scale ** (1.0 / depth)
@@ -135,14 +135,23 @@ class DeepLinearSelfDistill(BaseModel):
         return dict(loss=0.5 * (pred - target).pow(2).sum(-1).mean())
 
     @torch.no_grad()
-    def mode_projections(self, amplitudes: Sequence[float]) -> torch.Tensor:
-        """Each mode's projection ``|W_bar e_i|`` (linear encoder: exact), or the central difference
-        ``|f(a e_i) - f(-a e_i)| / 2a`` at the mode's amplitude ``a`` (its std) for the MLP encoder."""
+    def mode_responses(self, amplitudes: Sequence[float]) -> torch.Tensor:
+        """How strongly the encoder output responds to each mode, in any latent direction: ``|W_bar e_i|``
+        (linear encoder), or the central difference ``|f(a e_i) - f(-a e_i)| / 2a`` at the mode's std ``a``."""
         if self.encoder.kind == 'linear':
             return self.encoder.product().norm(dim=0)
         amp = torch.as_tensor(amplitudes, dtype=torch.float32)
         probe = torch.diag(amp)
         return (self.encoder(probe) - self.encoder(-probe)).norm(dim=1) / (2 * amp)
+
+    @torch.no_grad()
+    def mode_projections(self, amplitudes: Sequence[float]) -> torch.Tensor:
+        """Each mode's projection onto its own latent axis, ``|(W_bar)_ii|``, for the balanced linear encoder
+        (whose latent axis ``i`` starts as mode ``i``'s and is the one its dynamics grow); otherwise
+        :meth:`mode_responses`. The two differ by what leaks from other modes' learned directions."""
+        if self.encoder.kind == 'linear' and self.encoder.init == 'balanced':
+            return self.encoder.product().diagonal().abs()
+        return self.mode_responses(amplitudes)
 
     def forward(self, x: torch.Tensor, y: Optional[torch.Tensor] = None, mode: str = 'tensor'):
         if mode == 'loss':

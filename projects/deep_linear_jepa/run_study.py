@@ -79,9 +79,10 @@ def sgd_runs(out_dir, ode, depths, config=CONFIG, tag='static'):
             rec = train_run(config, osp.join(out_dir, f'{tag}_{obj}_L{depth}'), iters, LR[obj],
                             model=dict(depth=depth, objective=obj))
             rec['tcrit'] = critical_times(rec['times'], rec['projections'], RHOS, depth, obj)
+            rec['tcrit_resp'] = critical_times(rec['times'], rec['responses'], RHOS, depth, obj)
             runs[obj, depth] = rec
             log(f'SGD ({tag}) {obj} L={depth}: {iters} iterations in {time.time() - t0:.0f}s, critical times '
-                f'{np.round(rec["tcrit"], 2).tolist()}')
+                f'{np.round(rec["tcrit"], 2).tolist()} (by |W_bar e_i|: {np.round(rec["tcrit_resp"], 2).tolist()})')
     return runs
 
 
@@ -101,7 +102,7 @@ def beyond(out_dir, ode, depth=4):
     results = {}
     for k, (name, (config, obj)) in enumerate(variants.items()):
         lr = Config.fromfile(osp.join(CONFIG_DIR, config)).optim_wrapper.optimizer.lr  # each probe's own lr
-        iters = int(np.ceil(2.0 * np.nanmax(ode[obj, depth]['tcrit']) / lr))
+        iters = int(np.ceil(1.5 * np.nanmax(ode[obj, depth]['tcrit']) / lr))
         t0 = time.time()
         rec = train_run(config, osp.join(out_dir, f'beyond_{k}'), iters, lr, model=dict(depth=depth))
         rec['tcrit'] = half_of_final(rec)
@@ -123,15 +124,17 @@ def first(tc):
 
 def table(ode, sgd, temporal, depths):
     lines = ['| L | objective | t*_0 ODE | t*_0 SGD | t*_1 ODE | t*_1 SGD | t*_0 / t*_1 (ODE) | first (ODE / SGD) '
-             '| temporal SGD t*_0, t*_1 |',
-             '|---|---|---|---|---|---|---|---|---|']
+             '| SGD by \\|W̄ e_i\\|: t*_0, t*_1 | temporal SGD t*_0, t*_1 |',
+             '|---|---|---|---|---|---|---|---|---|---|']
     for obj in OBJECTIVES:
         for depth in depths:
             o, s = ode[obj, depth]['tcrit'], sgd[obj, depth]['tcrit'] if sgd else [np.nan] * 2
+            r = sgd[obj, depth]['tcrit_resp'] if sgd else [np.nan] * 2
             tmp = temporal.get((obj, depth)) if temporal else None
             tmp_s = f'{tmp["tcrit"][0]:.1f}, {tmp["tcrit"][1]:.1f}' if tmp else '-'
             lines.append(f'| {depth} | {obj.upper()} | {o[0]:.1f} | {s[0]:.1f} | {o[1]:.1f} | {s[1]:.1f} | '
-                         f'{o[0] / o[1]:.3f} | {first(o)} / {first(np.asarray(s))} | {tmp_s} |')
+                         f'{o[0] / o[1]:.3f} | {first(o)} / {first(np.asarray(s))} | {r[0]:.1f}, {r[1]:.1f} '
+                         f'| {tmp_s} |')
     return '\n'.join(lines)
 
 
@@ -150,6 +153,8 @@ def plot_curves(path, ode, sgd, depths):
                     s = sgd[obj, depth]
                     ax.plot(s['times'][1::8], s['projections'][1::8, m] / star[m], 'o', ms=2.5, color=colors[m],
                             alpha=0.6, label=label + ' SGD')
+                    ax.plot(s['times'][1:], s['responses'][1:, m] / star[m], '--', lw=0.8, color=colors[m],
+                            alpha=0.6, label=label + ' SGD |W̄ e_i|')
                 ax.axvline(o['tcrit'][m], color=colors[m], ls=':', lw=1)
             ax.axhline(0.5, color='gray', lw=0.5)
             ax.set_xscale('log')
@@ -157,7 +162,7 @@ def plot_curves(path, ode, sgd, depths):
             ax.set_title(f'{obj.upper()}, L={depth}', fontsize=9)
             ax.set_xlabel('t = lr x steps', fontsize=8)
             if c == 0:
-                ax.set_ylabel('|W̄ e_i| / fixed point', fontsize=8)
+                ax.set_ylabel('projection (W̄)_ii / fixed point', fontsize=8)
     axes[0, 0].legend(fontsize=6, loc='upper left')
     fig.tight_layout()
     fig.savefig(path, dpi=80)
@@ -259,7 +264,8 @@ def main():
         json.dump(to_json(dict(
             lambdas=LAMBDAS, rhos=RHOS, init_scale=INIT_SCALE, lr=LR,
             ode={k: dict(tcrit=v['tcrit']) for k, v in ode.items()},
-            sgd={k: dict(tcrit=v['tcrit'], iters=v['iters'][-1]) for k, v in (sgd or {}).items()},
+            sgd={k: dict(tcrit=v['tcrit'], tcrit_responses=v['tcrit_resp'], iters=v['iters'][-1])
+                 for k, v in (sgd or {}).items()},
             temporal={k: dict(tcrit=v['tcrit']) for k, v in (temporal or {}).items()},
             probes={k: dict(tcrit=v['tcrit'], final=v['projections'][-1]) for k, v in (probes or {}).items()},
             heatmap=dict(lambdas=hm['lambdas'], rhos=hm['rhos'], ref=hm['ref'], maps=hm['maps']))), f)

@@ -14,7 +14,8 @@ CONFIG_DIR = osp.join(osp.dirname(osp.abspath(__file__)), 'configs')
 
 def train_sgd(config: str, work_dir: str, overrides: Optional[dict] = None, quiet: bool = True) -> dict:
     """Run ``config`` (a path, or a file name in this project's ``configs/``) with ``overrides`` merged as
-    ``--cfg-options`` would; return the hook's record with ``times`` and ``projections`` as arrays."""
+    ``--cfg-options`` would; return the hook's record with ``times``, ``projections`` and ``responses`` as
+    arrays."""
     path = config if osp.exists(config) else osp.join(CONFIG_DIR, config)
     cfg = Config.fromfile(path)
     if overrides:
@@ -32,4 +33,5 @@ def train_sgd(config: str, work_dir: str, overrides: Optional[dict] = None, quie
         record = json.load(f)
     record['times'] = np.asarray(record['times'])
     record['projections'] = np.asarray(record['projections'])
+    record['responses'] = np.asarray(record['responses'])
     return record
