@@ -74,7 +74,7 @@ def sgd_runs(out_dir, ode, depths, config=CONFIG, tag='static'):
     runs = {}
     for obj in OBJECTIVES:
         for depth in depths:
-            iters = max(200, int(np.ceil(1.3 * np.nanmax(ode[obj, depth]['tcrit']) / LR[obj])))
+            iters = max(200, int(np.ceil(2.0 * np.nanmax(ode[obj, depth]['tcrit']) / LR[obj])))
             t0 = time.time()
             rec = train_run(config, osp.join(out_dir, f'{tag}_{obj}_L{depth}'), iters, LR[obj],
                             model=dict(depth=depth, objective=obj))
@@ -86,29 +86,36 @@ def sgd_runs(out_dir, ode, depths, config=CONFIG, tag='static'):
     return runs
 
 
-def half_of_final(rec):
-    """Critical time against the run's own last value (for models without a known fixed point)."""
-    return crossing_times(rec['times'], rec['projections'], 0.5 * rec['projections'][-1])
+def half_of_final(rec, window=9):
+    """Critical times against each run's own final projection (the mean of its last tenth), for models without a
+    known fixed point; the trajectory is first smoothed by a running median over ``window`` records."""
+    proj = rec['projections']
+    pad = np.pad(proj, ((window // 2, window // 2), (0, 0)), mode='edge')
+    smooth = np.median(np.stack([pad[k:k + len(proj)] for k in range(window)]), axis=0)
+    final = proj[-max(1, len(proj) // 10):].mean(axis=0)
+    return crossing_times(rec['times'], smooth, 0.5 * final), final
 
 
 def beyond(out_dir, ode, depth=4):
     """Probes the analysis does not cover; their critical times use half of each run's final projection."""
-    variants = {  # name: (config, objective)
-        'linear, EMA target (momentum 0.99)': ('jepa_deep-linear-L4-ema_static-2modes.py', 'jepa'),
-        'ReLU MLP encoder, JEPA': ('jepa_mlp-L4_static-2modes.py', 'jepa'),
-        'ReLU MLP encoder, MAE': ('mae_mlp-L4_static-2modes.py', 'mae'),
-        'linear, I-JEPA target + loss': ('jepa_deep-linear-L4-ijepa-loss_static-2modes.py', 'jepa'),
+    variants = {  # name: (config, objective, fixed point known)
+        'linear, EMA target (momentum 0.99)': ('jepa_deep-linear-L4-ema_static-2modes.py', 'jepa', True),
+        'ReLU MLP encoder, JEPA': ('jepa_mlp-L4_static-2modes.py', 'jepa', False),
+        'ReLU MLP encoder, MAE': ('mae_mlp-L4_static-2modes.py', 'mae', False),
+        'linear, I-JEPA target + loss': ('jepa_deep-linear-L4-ijepa-loss_static-2modes.py', 'jepa', False),
     }
     results = {}
-    for k, (name, (config, obj)) in enumerate(variants.items()):
-        lr = Config.fromfile(osp.join(CONFIG_DIR, config)).optim_wrapper.optimizer.lr  # each probe's own lr
-        iters = int(np.ceil(1.5 * np.nanmax(ode[obj, depth]['tcrit']) / lr))
+    for k, (name, (config, obj, known)) in enumerate(variants.items()):
+        cfg = Config.fromfile(osp.join(CONFIG_DIR, config))  # each probe runs with its config's lr and length
+        lr, iters = cfg.optim_wrapper.optimizer.lr, cfg.train_cfg.max_iters
         t0 = time.time()
         rec = train_run(config, osp.join(out_dir, f'beyond_{k}'), iters, lr, model=dict(depth=depth))
-        rec['tcrit'] = half_of_final(rec)
+        rec['tcrit_final'], rec['final'] = half_of_final(rec)
+        rec['tcrit'] = critical_times(rec['times'], rec['projections'], RHOS, depth, obj) if known \
+            else rec['tcrit_final']
         results[name] = rec
         log(f'beyond: {name}: {iters} iterations in {time.time() - t0:.0f}s, final projections '
-            f'{np.round(rec["projections"][-1], 4).tolist()}, half-of-final times {np.round(rec["tcrit"], 1).tolist()}')
+            f'{np.round(rec["final"], 4).tolist()}, critical times {np.round(rec["tcrit"], 1).tolist()}')
     # the EMA variant also has an ODE
     t, p = integrate_until_learned(LAMBDAS, RHOS, depth, 'jepa', INIT_SCALE, fraction=0.99,
                                    ema_rate=ema_rate(0.99, LR['jepa']))
@@ -117,9 +124,15 @@ def beyond(out_dir, ode, depth=4):
 
 
 def first(tc):
-    if np.any(np.isnan(tc)):
-        return 'n/a'
-    return f'mode {int(np.argmin(tc))}'
+    """The mode learned first; a mode that never reaches its level counts as later than any that does."""
+    tc = np.asarray(tc, float)
+    if np.all(np.isnan(tc)):
+        return 'none'
+    return f'mode {int(np.nanargmin(tc))}'
+
+
+def fmt(t: float) -> str:
+    return 'not reached' if np.isnan(t) else f'{t:.1f}'
 
 
 def table(ode, sgd, temporal, depths):
@@ -131,9 +144,9 @@ def table(ode, sgd, temporal, depths):
             o, s = ode[obj, depth]['tcrit'], sgd[obj, depth]['tcrit'] if sgd else [np.nan] * 2
             r = sgd[obj, depth]['tcrit_resp'] if sgd else [np.nan] * 2
             tmp = temporal.get((obj, depth)) if temporal else None
-            tmp_s = f'{tmp["tcrit"][0]:.1f}, {tmp["tcrit"][1]:.1f}' if tmp else '-'
-            lines.append(f'| {depth} | {obj.upper()} | {o[0]:.1f} | {s[0]:.1f} | {o[1]:.1f} | {s[1]:.1f} | '
-                         f'{o[0] / o[1]:.3f} | {first(o)} / {first(np.asarray(s))} | {r[0]:.1f}, {r[1]:.1f} '
+            tmp_s = f'{fmt(tmp["tcrit"][0])}, {fmt(tmp["tcrit"][1])}' if tmp else '-'
+            lines.append(f'| {depth} | {obj.upper()} | {fmt(o[0])} | {fmt(s[0])} | {fmt(o[1])} | {fmt(s[1])} | '
+                         f'{o[0] / o[1]:.3f} | {first(o)} / {first(np.asarray(s))} | {fmt(r[0])}, {fmt(r[1])} '
                          f'| {tmp_s} |')
     return '\n'.join(lines)
 
@@ -196,7 +209,7 @@ def plot_beyond(path, results):
     fig, axes = plt.subplots(1, len(results), figsize=(3.2 * len(results), 2.9), squeeze=False)
     for ax, (name, rec) in zip(axes[0], results.items()):
         for m, color in enumerate(['tab:red', 'tab:blue']):
-            ax.plot(rec['times'][1:], rec['projections'][1:, m] / rec['projections'][-1, m], color=color,
+            ax.plot(rec['times'][1:], rec['projections'][1:, m] / rec['final'][m], color=color, lw=0.8,
                     label=f'mode {m} (λ={LAMBDAS[m]}, ρ={RHOS[m]})')
         ax.set_xscale('log')
         ax.axhline(0.5, color='gray', lw=0.5)
@@ -246,12 +259,14 @@ def main():
 
     md = table(ode, sgd, temporal, depths)
     if probes:
-        md += '\n\n| probe (L=4) | t*_0 | t*_1 | first | final projections |\n|---|---|---|---|---|\n'
+        md += ('\n\n| probe (L=4) | t*_0 | t*_1 | first | half-of-final t*_0, t*_1 | final projections |\n'
+               '|---|---|---|---|---|---|\n')
         for name, rec in probes.items():
-            tc, fin = rec['tcrit'], rec['projections'][-1]
-            md += f'| {name} | {tc[0]:.1f} | {tc[1]:.1f} | {first(tc)} | {fin[0]:.4f}, {fin[1]:.4f} |\n'
+            tc, tf, fin = rec['tcrit'], rec['tcrit_final'], rec['final']
+            md += (f'| {name} | {fmt(tc[0])} | {fmt(tc[1])} | {first(tc)} | {fmt(tf[0])}, {fmt(tf[1])} '
+                   f'| {fin[0]:.4f}, {fin[1]:.4f} |\n')
         ema = probes['linear, EMA target (momentum 0.99)']['ode_tcrit']
-        md += f'\nEMA-target ODE (same L=4, fixed-point definition): t*_0 = {ema[0]:.1f}, t*_1 = {ema[1]:.1f}\n'
+        md += f'\nEMA-target ODE (same L=4, fixed-point definition): t*_0 = {fmt(ema[0])}, t*_1 = {fmt(ema[1])}\n'
     with open(osp.join(args.out, 'critical_times.md'), 'w') as f:
         f.write(md + '\n')
     print(md, flush=True)
@@ -267,7 +282,8 @@ def main():
             sgd={k: dict(tcrit=v['tcrit'], tcrit_responses=v['tcrit_resp'], iters=v['iters'][-1])
                  for k, v in (sgd or {}).items()},
             temporal={k: dict(tcrit=v['tcrit']) for k, v in (temporal or {}).items()},
-            probes={k: dict(tcrit=v['tcrit'], final=v['projections'][-1]) for k, v in (probes or {}).items()},
+            probes={k: dict(tcrit=v['tcrit'], tcrit_final=v['tcrit_final'], final=v['final'])
+                    for k, v in (probes or {}).items()},
             heatmap=dict(lambdas=hm['lambdas'], rhos=hm['rhos'], ref=hm['ref'], maps=hm['maps']))), f)
     if args.figures_dir:
         os.makedirs(args.figures_dir, exist_ok=True)

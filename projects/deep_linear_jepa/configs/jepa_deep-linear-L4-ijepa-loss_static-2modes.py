@@ -5,3 +5,4 @@
 _base_ = ['./jepa_deep-linear-L4_static-2modes.py']
 model = dict(width=16, target='ema', ema_momentum=0.996, target_norm=True,
              loss=dict(type='JEPAPredictionLoss', criterion='smooth_l1'))
+train_cfg = dict(max_iters=4200)  # t = 2100, 1.5 times the stop-gradient model's later critical time

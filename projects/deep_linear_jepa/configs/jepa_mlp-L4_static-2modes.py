@@ -4,4 +4,4 @@
 _base_ = ['./jepa_deep-linear-L4_static-2modes.py']
 model = dict(encoder='mlp', init='random', width=16)
 optim_wrapper = dict(optimizer=dict(lr=0.2))
-train_cfg = dict(max_iters=10000)
+train_cfg = dict(max_iters=10000)  # t = 2000
