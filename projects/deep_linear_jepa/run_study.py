@@ -29,9 +29,17 @@ from projects.deep_linear_jepa.ode import balanced_critical_time, ema_rate, inte
 CONFIG = 'jepa_deep-linear-L4_static-2modes.py'
 LAMBDAS, RHOS = [1.0, 0.6], [0.7, 0.95]  # as in CONFIG: mode 0 covaries more, mode 1 is more predictive
 INIT_SCALE = 0.01
-# SGD step sizes, under the stability limits 2 / (the loss curvature at the fixed points) of L <= 8: about
-# 2 / (9 * 0.53) for MAE, 2 / (9 * 0.6 * 0.95^16) for JEPA. Times are reported as lr * steps either way.
+# SGD step sizes (times are reported as lr * steps either way). JEPA's minima form a flat manifold along which SGD
+# noise drifts; at L = 8 and lr 0.5 the drift reaches weights where the step is unstable and the run collapses
+# (measured: the high-rho mode's projection swings between 0.05 and 1.5 after t ~ 2000 and falls to 7e-4 by
+# t ~ 5400), so L = 8 runs at lr 0.2.
 LR = dict(mae=0.1, jepa=0.5)
+LR_DEEP = {('jepa', 8): 0.2}
+HORIZON = 1.5  # SGD runs last this many times the ODE's later critical time
+
+
+def sgd_lr(obj: str, depth: int) -> float:
+    return LR_DEEP.get((obj, depth), LR[obj])
 OBJECTIVES = ('mae', 'jepa')
 START = time.time()
 
@@ -74,14 +82,15 @@ def sgd_runs(out_dir, ode, depths, config=CONFIG, tag='static'):
     runs = {}
     for obj in OBJECTIVES:
         for depth in depths:
-            iters = max(200, int(np.ceil(2.0 * np.nanmax(ode[obj, depth]['tcrit']) / LR[obj])))
+            lr = sgd_lr(obj, depth)
+            iters = max(200, int(np.ceil(HORIZON * np.nanmax(ode[obj, depth]['tcrit']) / lr)))
             t0 = time.time()
-            rec = train_run(config, osp.join(out_dir, f'{tag}_{obj}_L{depth}'), iters, LR[obj],
+            rec = train_run(config, osp.join(out_dir, f'{tag}_{obj}_L{depth}'), iters, lr,
                             model=dict(depth=depth, objective=obj))
             rec['tcrit'] = critical_times(rec['times'], rec['projections'], RHOS, depth, obj)
             rec['tcrit_resp'] = critical_times(rec['times'], rec['responses'], RHOS, depth, obj)
             runs[obj, depth] = rec
-            log(f'SGD ({tag}) {obj} L={depth}: {iters} iterations in {time.time() - t0:.0f}s, critical times '
+            log(f'SGD ({tag}) {obj} L={depth}: lr {lr}, {iters} iterations in {time.time() - t0:.0f}s, critical times '
                 f'{np.round(rec["tcrit"], 2).tolist()} (by |W_bar e_i|: {np.round(rec["tcrit_resp"], 2).tolist()})')
     return runs
 
@@ -247,7 +256,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     depths = [1, 2] if args.quick else [1, 2, 4, 8]
 
-    log(f'modes: lambda={LAMBDAS}, rho={RHOS}, init_scale={INIT_SCALE}, SGD lr={LR}')
+    log(f'modes: lambda={LAMBDAS}, rho={RHOS}, init_scale={INIT_SCALE}, SGD lr={LR}, {LR_DEEP}')
     ode = ode_curves(depths)
     hm = heatmap(depths, num=9 if args.quick else 21)
     sgd = temporal = probes = None
@@ -277,7 +286,7 @@ def main():
         plot_beyond(osp.join(args.out, pngs[2]), probes)
     with open(osp.join(args.out, 'results.json'), 'w') as f:
         json.dump(to_json(dict(
-            lambdas=LAMBDAS, rhos=RHOS, init_scale=INIT_SCALE, lr=LR,
+            lambdas=LAMBDAS, rhos=RHOS, init_scale=INIT_SCALE, lr=LR, lr_deep={str(k): v for k, v in LR_DEEP.items()},
             ode={k: dict(tcrit=v['tcrit']) for k, v in ode.items()},
             sgd={k: dict(tcrit=v['tcrit'], tcrit_responses=v['tcrit_resp'], iters=v['iters'][-1])
                  for k, v in (sgd or {}).items()},
