@@ -113,9 +113,10 @@ def test_sgd_through_the_runner_follows_the_ode(tmp_path, objective, depth, init
     t, p = integrate_modes(LAMBDAS, RHOS, depth, objective, init_scale, rec['times'][-1], num_points=3000,
                            ema_rate=rate)
     star = fixed_point(RHOS, depth, objective)
-    # per-mode trajectories: the times at which each mode passes 10%, 20%, ..., 90% of its fixed point
-    levels = [f * star for f in np.linspace(0.1, 0.9, 9) if np.all(f * star > init_scale)]
-    assert len(levels) >= 8
+    # per-mode trajectories: the times at which each mode passes 10%, 15%, ..., 70% of its fixed point (the rise,
+    # from 1.5 times the start; closer to JEPA's flat manifold of minima SGD noise, not the flow, moves the weights)
+    levels = [f * star for f in np.arange(0.1, 0.72, 0.05) if np.all(f * star > 1.5 * init_scale)]
+    assert len(levels) >= 9
     sgd = np.array([crossing_times(rec['times'], rec['projections'], level) for level in levels])
     ode = np.array([crossing_times(t, p, level) for level in levels])
     np.testing.assert_allclose(sgd, ode, rtol=0.05)
