@@ -103,7 +103,7 @@ def test_models_train_and_score(cfg):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     assert losses[-1] < 0.8 * losses[0]
     dataset = ReversalFactDataset(TINY, split='probe')
     batch = default_collate([dataset[i] for i in range(len(dataset))])
@@ -186,6 +186,7 @@ def test_config_trains_with_runner_and_study_reads_it(tmp_path):
     study = load_study_tool()
     curves = study.read_curves(cfg.work_dir)
     assert curves['step'] == [2, 4] and all(len(curves[p]) == 2 for p in PROBES)
+    assert 0 <= study.run_seconds(cfg.work_dir) < 600
     runs = [dict(seed=0, seconds=1., curves=curves)]
     fake = dict(step=[2, 4], A=[0., 90.], B_forward=[0., 80.], B_reverse=[0., 1.])
     results = {'base': [dict(seed=0, seconds=2., curves=fake)], 'mem': runs}

@@ -1,7 +1,8 @@
 # The study's CPU setting: a knowledge base of 1,000 group-A and 600 group-B entities with two-token names (each
-# first and last name shared by 4 entities), 2 relation pairs; 1,500 iterations at batch 256 (~150 passes over the 2,600 training facts),
-# evaluated every 250 iterations on 600 facts per probe. The paper: 50k + 30k entities, 6 pairs, batch 1024,
-# lr 1e-4, up to 3M steps (projects/reversal_curse_jepa/README.md lists every departure).
+# first and last name shared by 4 entities) and 2 relation pairs; 1,500 iterations at batch 256 (~150 passes over
+# the 2,600 training facts), evaluated every 250 iterations on 600 facts per probe. The paper: 50k + 30k
+# entities, 6 pairs, batch 1024, lr 1e-4, up to 3M steps (projects/reversal_curse_jepa/README.md lists every
+# departure).
 default_scope = 'mmpretrain'
 custom_imports = dict(imports=['projects.reversal_curse_jepa'], allow_failed_imports=False)
 
