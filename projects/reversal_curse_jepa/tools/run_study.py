@@ -92,12 +92,12 @@ def run_seconds(work_dir: str) -> float:
     with open(logs[-1]) as f:
         for line in f:
             try:
-                stamps.append(datetime.datetime.strptime(line[:14], '%m/%d %H:%M:%S'))
+                stamps.append(datetime.datetime.strptime(line[:19], '%Y/%m/%d %H:%M:%S'))
             except ValueError:
                 continue
     if not stamps:
         raise ValueError(f'{logs[-1]} has no time-stamped line')
-    return (stamps[-1] - stamps[0]).total_seconds() % (365 * 86400)
+    return (stamps[-1] - stamps[0]).total_seconds()
 
 
 def mean_se(values) -> tuple:
