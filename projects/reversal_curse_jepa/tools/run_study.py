@@ -3,14 +3,17 @@
 
     python projects/reversal_curse_jepa/tools/run_study.py [--seeds 0 1] [--configs ...] [--replot]
 
-Every (config, seed) is one ``tools/train.py`` run (its log lines are the progress), with the seed set for the
-knowledge base, the initialisation and the data order alike. Then the per-evaluation accuracies of every run
+Every (config, seed) is one ``tools/train.py`` run, ``--jobs`` of them at a time (each on ``--threads`` threads;
+their progress is printed every 30 s), with the seed set for the knowledge base, the initialisation and the data
+order alike. Then the per-evaluation accuracies of every run
 (``vis_data/scalars.json``) become ``curves.png`` (mean and standard error over seeds), ``results.md`` and
 ``results.json`` in ``--out-dir``, and the claim is checked: the baseline's final group-B reverse accuracy stays
 near 0 (below ``--near-zero``) while each concept model's is well above it (by more than ``--margin`` points).
 ``--replot`` only re-reads finished runs.
 """
 import argparse
+import concurrent.futures
+import contextlib
 import datetime
 import glob
 import json
@@ -40,6 +43,7 @@ def parse_args():
     parser.add_argument('--work-dir', default=osp.join(ROOT, 'work_dirs', 'reversal_curse_jepa'))
     parser.add_argument('--out-dir', default=osp.join(HERE, 'results'), help='curves.png, results.md, results.json')
     parser.add_argument('--threads', type=int, default=1, help='OMP_NUM_THREADS of each run')
+    parser.add_argument('--jobs', type=int, default=2, help='runs at a time (one per core); 1 streams its log')
     parser.add_argument('--replot', action='store_true', help='do not train; re-read the runs in --work-dir')
     parser.add_argument('--near-zero', type=float, default=5., help='baseline reverse accuracy bound (%%)')
     parser.add_argument('--margin', type=float, default=20., help='points above the baseline a concept model needs')
@@ -51,8 +55,9 @@ def config_name(path: str) -> str:
     return osp.splitext(osp.basename(path))[0]
 
 
-def train(config: str, seed: int, work_dir: str, threads: int, cfg_options: List[str]) -> float:
-    """One ``tools/train.py`` run; returns its wall time (s)."""
+def train(config: str, seed: int, work_dir: str, threads: int, cfg_options: List[str], quiet: bool) -> float:
+    """One ``tools/train.py`` run; returns its wall time (s). ``quiet``: its output goes to
+    ``work_dir/stdout.log`` instead of the console (runs in parallel)."""
     options = [f'randomness.seed={seed}'] + [f'{loader}.dataset.kb.seed={seed}' for loader in
                                               ('train_dataloader', 'val_dataloader')] + [f'model.kb.seed={seed}']
     cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir', work_dir,
@@ -60,8 +65,42 @@ def train(config: str, seed: int, work_dir: str, threads: int, cfg_options: List
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
     start = time.time()
-    subprocess.run(cmd, check=True, env=env, cwd=ROOT)
+    os.makedirs(work_dir, exist_ok=True)
+    with open(osp.join(work_dir, 'stdout.log'), 'w') if quiet else contextlib.nullcontext() as out:
+        subprocess.run(cmd, check=True, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT if quiet else None)
     return time.time() - start
+
+
+def last_log_line(work_dir: str) -> str:
+    """The newest ``Iter(...)`` line of a quiet run's output: its progress."""
+    try:
+        with open(osp.join(work_dir, 'stdout.log')) as f:
+            lines = [line for line in f if 'Iter(' in line]
+    except FileNotFoundError:
+        return 'starting'
+    return lines[-1].split(' - ')[-1].strip()[:150] if lines else 'starting'
+
+
+def train_all(runs: List[tuple], args) -> None:
+    """Train every ``(name, config, seed, work_dir)``, ``args.jobs`` at a time; quiet runs report every 30 s."""
+    start, quiet = time.time(), args.jobs > 1
+
+    def one(run):
+        name, config, seed, work_dir = run
+        print(f'[study] ({time.time() - start:.0f}s) training {name}, seed {seed}', flush=True)
+        seconds = train(config, seed, work_dir, args.threads, args.cfg_options, quiet)
+        print(f'[study] ({time.time() - start:.0f}s) {name} seed {seed}: done in {seconds:.0f}s', flush=True)
+
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        futures = {pool.submit(one, run): run for run in runs}
+        while quiet and not all(f.done() for f in futures):
+            time.sleep(30)
+            for future, (name, _, seed, work_dir) in futures.items():
+                if future.running():
+                    print(f'[study] ({time.time() - start:.0f}s) {name} seed {seed}: {last_log_line(work_dir)}',
+                          flush=True)
+        for future in futures:
+            future.result()  # re-raise a failed run
 
 
 def read_curves(work_dir: str) -> Dict[str, List]:
@@ -131,7 +170,7 @@ def plot(results: Dict, path: str) -> None:
 
 
 def table(results: Dict) -> str:
-    rows = ['| model | seeds | ' + ' | '.join(f'{p} acc (%)' for p in PROBES) + ' | train time / run (s) |',
+    rows = ['| model | seeds | ' + ' | '.join(f'{p} acc (%)' for p in PROBES) + ' | Runner time / run (s) |',
             '|---|---|' + '---|' * len(PROBES) + '---|']
     for name, runs in results.items():
         cells = []
@@ -159,17 +198,14 @@ def check_claim(results: Dict, near_zero: float, margin: float) -> List[str]:
 def main():
     args = parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
-    results, start = {}, time.time()
-    for i, config in enumerate(args.configs):
-        name = config_name(config)
-        results[name] = []
-        for seed in args.seeds:
-            work_dir = osp.join(args.work_dir, name, f'seed{seed}')
-            if not args.replot:
-                print(f'[study] ({time.time() - start:.0f}s) training {name}, seed {seed}', flush=True)
-                seconds = train(config, seed, work_dir, args.threads, args.cfg_options)
-                print(f'[study] {name} seed {seed}: {seconds:.0f}s with the interpreter start', flush=True)
-            results[name].append(dict(seed=seed, seconds=run_seconds(work_dir), curves=read_curves(work_dir)))
+    start = time.time()
+    runs = [(config_name(config), config, seed, osp.join(args.work_dir, config_name(config), f'seed{seed}'))
+            for config in args.configs for seed in args.seeds]
+    if not args.replot:
+        train_all(runs, args)
+    results = {name: [] for name, *_ in runs}
+    for name, _, seed, work_dir in runs:
+        results[name].append(dict(seed=seed, seconds=run_seconds(work_dir), curves=read_curves(work_dir)))
     plot(results, osp.join(args.out_dir, 'curves.png'))
     text = table(results)
     verdicts = check_claim(results, args.near_zero, args.margin)
