@@ -161,10 +161,11 @@ def plot(results: Dict, path: str) -> None:
         ax.grid(alpha=0.3)
     axes[0].set_ylabel('top-1 accuracy (%)')
     axes[0].set_ylim(-2, 102)
-    axes[-1].legend(fontsize=8, loc='center right')
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc='lower center', ncol=len(labels), fontsize=9, frameon=False)
     n = len(next(iter(results.values())))
     fig.suptitle(f'Reversal curse: mean $\\pm$ SE over {n} seed(s)', fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
