@@ -1,0 +1,192 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+"""Demo scenes: light shapes on a dark, flat background, with their visible masks.
+
+A :class:`Scene` holds the RGB image and its objects, each with a class id, the binary mask of what is
+visible of it (occlusion applied) and the mask's tight bounding box, so classification folders, semantic maps
+(ADE20K layout) and instance annotations (COCO layout) are all written from the same scenes.
+
+The class is carried by shape alone and the nuisances are kept small next to it: the background is one dark
+grey level, each object one light grey level, both with a slight colour tint and a little pixel noise; size,
+position, aspect and rotation vary. A classification image repeats its class's shape a few times
+(:func:`render_class_scene`), so a random crop of it, or a JEPA context block, still holds the shape.
+"""
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .shapes import CLASSES, ShapeSpec, mask_bbox, rasterize
+
+# Split ids mixed into the per-image seeds, so train and val never share an image.
+SPLIT_IDS = {'train': 0, 'val': 1, 'test': 2}
+
+BACKGROUND_LEVELS = (10., 60.)  # the flat background's grey level
+OBJECT_LEVELS = (190., 250.)  # each object's grey level
+TINT = 8.  # each of R, G, B moves by up to this from the grey level (background and each object)
+NOISE = 3.  # std of the per-pixel Gaussian noise
+
+
+@dataclass
+class SceneObject:
+    """An object of a :class:`Scene`: class id, visible mask (HxW bool), tight bbox of the mask
+    ``(x, y, w, h)`` in pixels, and the :class:`ShapeSpec` it was drawn from."""
+    label: int
+    mask: np.ndarray
+    bbox: Tuple[int, int, int, int]
+    spec: ShapeSpec
+
+    @property
+    def name(self) -> str:
+        return CLASSES[self.label]
+
+    @property
+    def area(self) -> int:
+        return int(self.mask.sum())
+
+
+@dataclass
+class Scene:
+    """A rendered scene: ``image`` (HxWx3 uint8 RGB) and its ``objects`` in drawing order (back to front).
+    ``main`` is the index of the largest object in classification scenes (None otherwise)."""
+    image: np.ndarray
+    objects: List[SceneObject] = field(default_factory=list)
+    main: Optional[int] = None
+
+    @property
+    def label(self) -> int:
+        """Class id of the main object (the classification label)."""
+        if self.main is None:
+            raise ValueError('This scene has no main object')
+        return self.objects[self.main].label
+
+    def semantic_map(self, background: int = 0, offset: int = 1) -> np.ndarray:
+        """HxW uint8 map: ``background`` where no object is visible, ``label + offset`` elsewhere."""
+        out = np.full(self.image.shape[:2], background, dtype=np.uint8)
+        for obj in self.objects:
+            out[obj.mask] = obj.label + offset
+        return out
+
+    def instance_map(self) -> np.ndarray:
+        """HxW int32 map: 0 for the background, ``i + 1`` where object ``i`` is visible."""
+        out = np.zeros(self.image.shape[:2], dtype=np.int32)
+        for i, obj in enumerate(self.objects):
+            out[obj.mask] = i + 1
+        return out
+
+
+def _tinted(rng: np.random.Generator, levels: Tuple[float, float]) -> np.ndarray:
+    """An RGB colour: a grey level drawn from ``levels`` with each channel moved by up to :data:`TINT`."""
+    return (rng.uniform(*levels) + rng.uniform(-TINT, TINT, size=3)).astype(np.float32)
+
+
+def random_shape(rng: np.random.Generator, size: int, label: int, scale: Tuple[float, float],
+                 inside: float = 0.9) -> ShapeSpec:
+    """A random object of class ``label``: circumradius ``scale`` x ``size`` (uniform), the centre such that
+    at least about ``inside`` of the radius lies in the image, aspect jitter and rotation. Its grey level is
+    left to :func:`compose_scene`."""
+    radius = rng.uniform(*scale) * size
+    margin = min(radius * inside, size / 2)
+    cx, cy = rng.uniform(margin, size - margin, size=2)
+    scale_u, scale_v = rng.uniform(0.85, 1.15, size=2)
+    return ShapeSpec(label=int(label), cx=float(cx), cy=float(cy), radius=float(radius),
+                     angle=float(rng.uniform(0, 2 * np.pi)), scale_u=float(scale_u), scale_v=float(scale_v))
+
+
+def compose_scene(rng: np.random.Generator, size: int, specs: Sequence[ShapeSpec], main: Optional[int] = None,
+                  supersample: int = 4) -> Scene:
+    """Draw ``specs`` back to front, anti-aliased, over a flat dark background.
+
+    Object colours are drawn here (their grey levels are written back into the specs). An object's mask is
+    the set of pixels it covers by at least half, minus those covered by the objects drawn after it; objects
+    left with no visible pixel are not listed.
+    """
+    image = np.broadcast_to(_tinted(rng, BACKGROUND_LEVELS), (size, size, 3)).copy()
+    coverages = [rasterize(spec, size, supersample) for spec in specs]
+    for spec, cov in zip(specs, coverages):
+        color = _tinted(rng, OBJECT_LEVELS)
+        spec.level = float(color.mean())
+        image += cov[..., None] * (color - image)
+    visible = [None] * len(specs)
+    hidden = np.zeros((size, size), dtype=bool)
+    for i in reversed(range(len(specs))):
+        mask = coverages[i] >= 0.5
+        visible[i] = mask & ~hidden
+        hidden |= mask
+    objects, new_main = [], None
+    for i, (spec, mask) in enumerate(zip(specs, visible)):
+        if not mask.any():  # entirely hidden (or outside the image): nothing of it to annotate
+            continue
+        if i == main:
+            new_main = len(objects)
+        objects.append(SceneObject(label=spec.label, mask=mask, bbox=mask_bbox(mask), spec=spec))
+    if main is not None and new_main is None:
+        raise RuntimeError('The main object is not visible')
+    image += rng.normal(0, NOISE, size=image.shape).astype(np.float32)
+    return Scene(image=np.clip(np.rint(image), 0, 255).astype(np.uint8), objects=objects, main=new_main)
+
+
+def _place(rng: np.random.Generator, size: int, label: int, scale: Tuple[float, float], placed: List[np.ndarray],
+           max_overlap: float, tries: int = 30, supersample: int = 4) -> Optional[Tuple[ShapeSpec, np.ndarray]]:
+    """Sample a shape whose mask overlaps each already placed mask by at most ``max_overlap`` of the smaller
+    of the two and keeps at least half the area of a disc of the smallest radius in the image. None if no
+    try succeeds."""
+    min_area = max(4, int(0.5 * np.pi * (scale[0] * size)**2))
+    for _ in range(tries):
+        spec = random_shape(rng, size, label, scale)
+        mask = rasterize(spec, size, supersample) >= 0.5
+        area = int(mask.sum())
+        if area < min_area:
+            continue
+        if all((mask & other).sum() <= max_overlap * min(area, other.sum()) for other in placed):
+            return spec, mask
+    return None
+
+
+def _place_many(rng: np.random.Generator, size: int, labels: Sequence[int], scale: Tuple[float, float],
+                max_overlap: float, supersample: int) -> Tuple[List[ShapeSpec], List[np.ndarray]]:
+    specs, placed = [], []
+    for label in labels:
+        found = _place(rng, size, label, scale, placed, max_overlap, supersample=supersample)
+        if found is not None:
+            specs.append(found[0])
+            placed.append(found[1])
+    return specs, placed
+
+
+def render_class_scene(rng: np.random.Generator, size: int = 64, label: Optional[int] = None,
+                       num_instances: Tuple[int, int] = (2, 4), scale: Tuple[float, float] = (0.14, 0.26),
+                       max_overlap: float = 0.1, supersample: int = 4) -> Scene:
+    """A classification scene: ``num_instances`` (inclusive range) objects of ONE class (``label``, random
+    when None), each with its own grey level, size, position and rotation. ``scene.main`` is the one with
+    the largest visible area."""
+    if label is None:
+        label = int(rng.integers(len(CLASSES)))
+    count = int(rng.integers(num_instances[0], num_instances[1] + 1))
+    specs, _ = _place_many(rng, size, [label] * count, scale, max_overlap, supersample)
+    if not specs:
+        raise RuntimeError(f'Could not place any {CLASSES[label]} in a {size}x{size} image')
+    scene = compose_scene(rng, size, specs, supersample=supersample)
+    scene.main = int(np.argmax([o.area for o in scene.objects]))
+    return scene
+
+
+def render_multi_object_scene(rng: np.random.Generator, size: int = 64, num_objects: Tuple[int, int] = (2, 5),
+                              scale: Tuple[float, float] = (0.1, 0.25), max_overlap: float = 0.3,
+                              supersample: int = 4) -> Scene:
+    """A scene of ``num_objects`` (inclusive range) objects of random classes and sizes, for semantic
+    segmentation and instance annotations; ``max_overlap`` keeps every object mostly visible."""
+    labels = rng.integers(len(CLASSES), size=int(rng.integers(num_objects[0], num_objects[1] + 1)))
+    specs, _ = _place_many(rng, size, [int(c) for c in labels], scale, max_overlap, supersample)
+    return compose_scene(rng, size, specs, supersample=supersample)
+
+
+def image_rng(seed: int, split: str, label: int, index: int) -> np.random.Generator:
+    """The generator of one classification image, keyed by (seed, split, class, index): an image does not
+    depend on how many others are generated, nor on the order."""
+    return np.random.default_rng([int(seed), SPLIT_IDS[split], int(label), int(index)])
+
+
+def scene_rng(seed: int, split: str, index: int, task: str) -> np.random.Generator:
+    """The generator of one multi-object scene of ``task`` ('ade' or 'coco'), keyed by (seed, split, index):
+    independent of the classification images and of the number of scenes written."""
+    return np.random.default_rng([int(seed), 100 + {'ade': 0, 'coco': 1}[task], SPLIT_IDS[split], int(index)])
