@@ -87,21 +87,29 @@ def test_occlusion_masks():
     np.testing.assert_array_equal(back.mask, full_back & ~full_front)
 
 
-def test_class_scenes_repeat_one_shape():
-    """The classification images: 2-4 objects, all of the image's class."""
+def test_class_scenes_are_textures_of_one_shape():
+    """The classification images: a grid of many glyphs, all of the image's class, of one colour."""
     for label in range(len(CLASSES)):
         scene = render_class_scene(image_rng(0, 'train', label, 0), 64, label=label)
-        assert 2 <= len(scene.objects) <= 4 and scene.label == label
+        assert len(scene.objects) >= 12 and scene.label == label
         assert all(o.label == label for o in scene.objects)
+        assert len({o.spec.level for o in scene.objects}) == 1
+        assert sum(o.area for o in scene.objects) > 0.1 * 64 * 64
+
+
+def test_every_class_has_the_same_ink():
+    """The glyphs are scaled so that every class covers the same area: the ink gives no label away."""
+    areas = [demo.scenes._unit_area(name) * demo.scenes.GLYPH_SCALE[name]**2 for name in CLASSES]
+    np.testing.assert_allclose(areas, areas[0], rtol=1e-9)
 
 
 def test_nuisances_stay_below_the_shape_signal():
-    """Flat dark background, light objects: every object pixel is brighter than every background pixel of
-    its image, and the background varies only by its noise."""
+    """Flat dark background, light glyphs: every glyph pixel is brighter than every background pixel of its
+    image, and the background varies only by its noise."""
     for label in range(len(CLASSES)):
         scene = render_class_scene(image_rng(0, 'val', label, 1), 64, label=label)
         grey = scene.image.astype(np.float32).mean(axis=2)
-        coverage = np.max([demo.rasterize(o.spec, 64) for o in scene.objects], axis=0)
+        coverage = np.max([demo.rasterize(o.spec, 64, 2) for o in scene.objects], axis=0)
         inside, outside = grey[coverage == 1], grey[coverage == 0]
         assert inside.min() > outside.max()
         assert outside.std() < 3 * demo.scenes.NOISE
@@ -118,8 +126,8 @@ def test_mean_colour_gives_no_label():
                 y.append(label)
         return np.array(x), np.array(y)
 
-    x_train, y_train = features('train', 60)
-    x_val, y_val = features('val', 60)
+    x_train, y_train = features('train', 40)
+    x_val, y_val = features('val', 40)
     centroids = np.stack([x_train[y_train == c].mean(axis=0) for c in range(len(CLASSES))])
     pred = np.linalg.norm(x_val[:, None] - centroids[None], axis=2).argmin(axis=1)
     accuracy = (pred == y_val).mean()

@@ -20,7 +20,7 @@ import tempfile
 import time
 
 SETTINGS_FILE = 'settings.json'
-FORMAT_VERSION = 4  # bump when the generator's output changes, so old sets are regenerated
+FORMAT_VERSION = 5  # bump when the generator's output changes, so old sets are regenerated
 
 
 def load_demo_data():

@@ -6,16 +6,17 @@ visible of it (occlusion applied) and the mask's tight bounding box, so classifi
 (ADE20K layout) and instance annotations (COCO layout) are all written from the same scenes.
 
 The class is carried by shape alone and the nuisances are kept small next to it: the background is one dark
-grey level, each object one light grey level, both with a slight colour tint and a little pixel noise; size,
-position, aspect and rotation vary. A classification image repeats its class's shape a few times
-(:func:`render_class_scene`), so a random crop of it, or a JEPA context block, still holds the shape.
+grey level, the objects light grey levels, with a slight colour tint and a little pixel noise; size, position,
+and rotation vary. A classification image is a texture of one class's glyph (:func:`render_class_scene`), so a
+random crop of it, or a JEPA context block, holds the shape many times. The dense-task scenes
+(:func:`render_multi_object_scene`) hold a few larger objects of random classes.
 """
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .shapes import CLASSES, ShapeSpec, mask_bbox, rasterize
+from .shapes import CLASSES, SHAPES, ShapeSpec, mask_bbox, rasterize
 
 # Split ids mixed into the per-image seeds, so train and val never share an image.
 SPLIT_IDS = {'train': 0, 'val': 1, 'test': 2}
@@ -92,6 +93,19 @@ def random_shape(rng: np.random.Generator, size: int, label: int, scale: Tuple[f
                      angle=float(rng.uniform(0, 2 * np.pi)), scale_u=float(scale_u), scale_v=float(scale_v))
 
 
+def _visible_objects(specs: Sequence[ShapeSpec], coverages: Sequence[np.ndarray]) -> List[SceneObject]:
+    """The objects of ``specs`` (drawn back to front with these ``coverages``) that keep a visible pixel: each
+    mask is the pixels its object covers by at least half, minus those covered by the objects drawn after it."""
+    visible = [None] * len(specs)
+    hidden = np.zeros(coverages[0].shape if coverages else (0, 0), dtype=bool)
+    for i in reversed(range(len(specs))):
+        mask = coverages[i] >= 0.5
+        visible[i] = mask & ~hidden
+        hidden |= mask
+    return [SceneObject(label=spec.label, mask=mask, bbox=mask_bbox(mask), spec=spec)
+            for spec, mask in zip(specs, visible) if mask.any()]  # hidden or outside the image: nothing to annotate
+
+
 def compose_scene(rng: np.random.Generator, size: int, specs: Sequence[ShapeSpec], main: Optional[int] = None,
                   supersample: int = 4) -> Scene:
     """Draw ``specs`` back to front, anti-aliased, over a flat dark background.
@@ -106,19 +120,8 @@ def compose_scene(rng: np.random.Generator, size: int, specs: Sequence[ShapeSpec
         color = _tinted(rng, OBJECT_LEVELS)
         spec.level = float(color.mean())
         image += cov[..., None] * (color - image)
-    visible = [None] * len(specs)
-    hidden = np.zeros((size, size), dtype=bool)
-    for i in reversed(range(len(specs))):
-        mask = coverages[i] >= 0.5
-        visible[i] = mask & ~hidden
-        hidden |= mask
-    objects, new_main = [], None
-    for i, (spec, mask) in enumerate(zip(specs, visible)):
-        if not mask.any():  # entirely hidden (or outside the image): nothing of it to annotate
-            continue
-        if i == main:
-            new_main = len(objects)
-        objects.append(SceneObject(label=spec.label, mask=mask, bbox=mask_bbox(mask), spec=spec))
+    objects = _visible_objects(specs, coverages)
+    new_main = next((k for k, obj in enumerate(objects) if obj.spec is specs[main]), None) if main is not None else None
     if main is not None and new_main is None:
         raise RuntimeError('The main object is not visible')
     image += rng.normal(0, NOISE, size=image.shape).astype(np.float32)
@@ -153,21 +156,58 @@ def _place_many(rng: np.random.Generator, size: int, labels: Sequence[int], scal
     return specs, placed
 
 
+def _unit_area(name: str, grid: int = 400) -> float:
+    """Area of a shape of circumradius 1, estimated on a ``grid`` x ``grid`` raster of [-1, 1]^2."""
+    g = (np.arange(grid) + 0.5) / (grid / 2) - 1
+    u, v = np.meshgrid(g, g)
+    return float(SHAPES[name](u, v).mean() * 4)
+
+
+# Glyphs are scaled per class so that every class covers the same area (the median class's): the amount of
+# ink, hence the mean colour, says nothing about the class.
+_AREAS = {name: _unit_area(name) for name in CLASSES}
+GLYPH_SCALE = {name: float(np.sqrt(np.median(list(_AREAS.values())) / area)) for name, area in _AREAS.items()}
+
+
 def render_class_scene(rng: np.random.Generator, size: int = 64, label: Optional[int] = None,
-                       num_instances: Tuple[int, int] = (2, 4), scale: Tuple[float, float] = (0.14, 0.26),
-                       max_overlap: float = 0.1, supersample: int = 4) -> Scene:
-    """A classification scene: ``num_instances`` (inclusive range) objects of ONE class (``label``, random
-    when None), each with its own grey level, size, position and rotation. ``scene.main`` is the one with
-    the largest visible area."""
+                       cell: Tuple[float, float] = (11., 16.), fill: Tuple[float, float] = (0.32, 0.42),
+                       jitter: float = 0.15, supersample: int = 2) -> Scene:
+    """A classification scene: a jittered grid of small glyphs of ONE class (``label``, random when None).
+
+    Per image: the cell size (``cell``, pixels), the grid's offset, the glyph size (``fill`` x cell, times
+    :data:`GLYPH_SCALE`), the background grey and one glyph grey; per glyph: a jitter of the centre by up to
+    ``jitter`` x cell, of the size by +-10 % and a random rotation. Every 8x8 patch and every crop then shows
+    the class's shape, which a JEPA context predicts its targets from, while the bag of pixel statistics that
+    a random encoder averages is the same for every class. ``scene.main`` is the glyph with the largest visible
+    area.
+    """
     if label is None:
         label = int(rng.integers(len(CLASSES)))
-    count = int(rng.integers(num_instances[0], num_instances[1] + 1))
-    specs, _ = _place_many(rng, size, [label] * count, scale, max_overlap, supersample)
-    if not specs:
-        raise RuntimeError(f'Could not place any {CLASSES[label]} in a {size}x{size} image')
-    scene = compose_scene(rng, size, specs, supersample=supersample)
-    scene.main = int(np.argmax([o.area for o in scene.objects]))
-    return scene
+    name = CLASSES[label]
+    step = rng.uniform(*cell)
+    count = int(np.ceil(size / step)) + 1
+    offset = rng.uniform(0, step, size=2)
+    base = rng.uniform(*fill)
+    image = np.full((size, size, 3), rng.uniform(*BACKGROUND_LEVELS), np.float32) + rng.uniform(-TINT, TINT, size=3)
+    color = rng.uniform(*OBJECT_LEVELS) + rng.uniform(-TINT, TINT, size=3)
+    specs, coverages = [], []
+    for i in range(count):
+        for j in range(count):
+            cx = offset[0] + (i - 0.5) * step + rng.uniform(-jitter, jitter) * step
+            cy = offset[1] + (j - 0.5) * step + rng.uniform(-jitter, jitter) * step
+            radius = base * step * GLYPH_SCALE[name] * rng.uniform(0.9, 1.1)
+            spec = ShapeSpec(label=label, cx=float(cx), cy=float(cy), radius=float(radius),
+                             angle=float(rng.uniform(0, 2 * np.pi)), level=float(color.mean()))
+            cov = rasterize(spec, size, supersample)
+            image = image * (1 - cov[..., None]) + color * cov[..., None]
+            specs.append(spec)
+            coverages.append(cov)
+    image = image + rng.normal(0, NOISE, size=image.shape)
+    objects = _visible_objects(specs, coverages)
+    if not objects:
+        raise RuntimeError(f'No {name} glyph is visible in a {size}x{size} image')
+    return Scene(image=np.clip(np.rint(image), 0, 255).astype(np.uint8), objects=objects,
+                 main=int(np.argmax([o.area for o in objects])))
 
 
 def render_multi_object_scene(rng: np.random.Generator, size: int = 64, num_objects: Tuple[int, int] = (2, 5),
