@@ -22,7 +22,7 @@ def isolated_default_scope():
 @pytest.fixture(scope='session')
 def tiny_demo_set(tmp_path_factory):
     """A few images per class of the demo generator, in CustomDataset layout."""
-    from mmjepa.datasets.demo_data import write_classification_set
+    from mmjepa.datasets.demo import write_classification_set
     root = tmp_path_factory.mktemp('demo') / 'imagenet'
     write_classification_set(str(root), num_train_per_class=2, num_val_per_class=1, image_size=64, seed=0)
     return str(root)

@@ -1,5 +1,6 @@
 # Runtime of the demo transfer configs (any scope: the config sets default_scope): CPU-friendly, gloo for
 # distributed runs, logs every few iterations, the last checkpoint only.
+_base_ = ['./models/demo_vit-tiny-6.py']  # demo_arch, the demo pretraining's encoder
 custom_imports = dict(imports=['mmjepa'], allow_failed_imports=False)
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -10,7 +10,7 @@ model = dict(
     type='ImageClassifier',
     data_preprocessor={{_base_.data_preprocessor}},
     backbone=dict(
-        type='JEPAViT', arch='tiny', img_size=64, patch_size=8, out_type='featmap', final_norm=True,
+        type='JEPAViT', arch={{_base_.demo_arch}}, img_size=64, patch_size=8, out_type='featmap', final_norm=True,
         drop_path_rate=0.1,
         init_cfg=dict(type='Pretrained', checkpoint={{_base_.pretrained}}, prefix='target_generator.encoder.')),
     neck=dict(type='GlobalAveragePooling'),

@@ -16,8 +16,8 @@ model = dict(
     data_preprocessor=dict(
         pad_size_divisor=32, batch_augments=[dict(type='BatchFixedSizePad', size=image_size, pad_mask=True)]),
     backbone=dict(
-        type='mmpretrain.JEPAViT', arch='tiny', img_size=image_size, patch_size=8,
-        out_type='featmap', out_indices=(11, ), final_norm=True, drop_path_rate=0.1,
+        type='mmpretrain.JEPAViT', arch={{_base_.demo_arch}}, img_size=image_size, patch_size=8,
+        out_type='featmap', out_indices=(5, ), final_norm=True, drop_path_rate=0.1,
         init_cfg=dict(type='Pretrained', checkpoint={{_base_.pretrained}}, prefix='target_generator.encoder.')),
     # patch 8: x2, x1, x0.5, x0.25 give strides 4-32 (x4 ... x0.5 for patch 16)
     neck=dict(type='SimpleFPN', in_channels=embed_dims, out_channels=channels,

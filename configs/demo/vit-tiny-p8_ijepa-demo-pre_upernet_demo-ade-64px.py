@@ -1,5 +1,5 @@
 # UperNet on the embedded ADE20K-layout demo set (data/demo/ade, 8 classes + ignored background,
-# reduce_zero_label) with the demo I-JEPA ViT-tiny/8 target encoder: blocks 3, 5, 7, 11 rescaled
+# reduce_zero_label) with the demo I-JEPA ViT-tiny/8 target encoder (6 blocks): blocks 1, 2, 3, 5 rescaled
 # x4, x2, x1, x0.5, AdamW with layer decay 0.65, slide inference, mIoU. CPU, about a minute.
 _base_ = ['../_base_/demo_transfer_runtime.py']
 default_scope = 'mmseg'
@@ -18,8 +18,8 @@ model = dict(
         type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True,
         pad_val=0, seg_pad_val=255, size=crop_size),
     backbone=dict(
-        type='mmpretrain.JEPAViT', arch='tiny', img_size=crop_size, patch_size=8, out_type='featmap',
-        out_indices=(3, 5, 7, 11), final_norm=True, drop_path_rate=0.1,
+        type='mmpretrain.JEPAViT', arch={{_base_.demo_arch}}, img_size=crop_size, patch_size=8, out_type='featmap',
+        out_indices=(1, 2, 3, 5), final_norm=True, drop_path_rate=0.1,
         init_cfg=dict(type='Pretrained', checkpoint={{_base_.pretrained}}, prefix='target_generator.encoder.')),
     neck=dict(type='Feature2Pyramid', embed_dim=embed_dims, rescales=[4, 2, 1, 0.5], norm_cfg=norm_cfg),
     decode_head=dict(

@@ -1,4 +1,5 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
-from .knn import knn_top1, linear_probe_top1
+from .knn import knn_predict, knn_top1, linear_probe_predict, linear_probe_top1, top1
+from .paired import paired_difference
 
-__all__ = ['knn_top1', 'linear_probe_top1']
+__all__ = ['knn_predict', 'knn_top1', 'linear_probe_predict', 'linear_probe_top1', 'top1', 'paired_difference']

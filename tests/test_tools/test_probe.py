@@ -6,10 +6,11 @@ import os.path as osp
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
-from mmjepa.datasets.demo_data import CLASSES, write_classification_set
+from mmjepa.datasets.demo import CLASSES, write_classification_set
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 SCRIPT = osp.join(REPO, 'tools', 'analysis_tools', 'probe.py')
@@ -63,6 +64,35 @@ def test_linear_probe_is_deterministic(probe):
     assert probe.linear_probe_top1(x, y, x, y) == probe.linear_probe_top1(x, y, x, y)
 
 
+def test_paired_difference_is_the_sd_of_the_per_image_differences(probe):
+    """diff = mean(a - b), SE = sd(a - b) / sqrt(N) = sqrt(b + c - (b - c)^2 / N) / N on the discordant pairs."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random(500) < 0.6, rng.random(500) < 0.45
+    out = probe.paired_difference(a, b)
+    d = a.astype(float) - b.astype(float)
+    assert out['num'] == 500 and out['a_only'] == int((a & ~b).sum()) and out['b_only'] == int((b & ~a).sum())
+    assert out['diff'] == pytest.approx(100 * d.mean())
+    assert out['se'] == pytest.approx(100 * d.std() / np.sqrt(500))
+    assert out['z'] == pytest.approx(out['diff'] / out['se'])
+    # agreeing classifiers: the paired SE is far below the unpaired one of two independent proportions
+    same = probe.paired_difference(a, a ^ (np.arange(500) < 10))
+    unpaired = 100 * np.sqrt(2 * a.mean() * (1 - a.mean()) / 500)
+    assert same['se'] < unpaired / 3
+    assert probe.paired_difference(a, a)['se'] == 0
+    with pytest.raises(ValueError, match='same images'):
+        probe.paired_difference(a, b[:-1])
+
+
+def test_compare_needs_the_same_images(probe):
+    results = dict(val_images='x', val_correct=dict(knn='1100', linear='1110'))
+    versus = probe.compare(results, dict(val_images='x', val_correct=dict(knn='0100', linear='1110')))
+    assert versus['knn']['diff'] == 25. and versus['knn']['a_only'] == 1 and versus['linear']['diff'] == 0.
+    with pytest.raises(ValueError, match='same val images'):
+        probe.compare(results, dict(val_images='y', val_correct=results['val_correct']))
+    with pytest.raises(ValueError, match='same val images'):
+        probe.compare(results, dict(val_images='x'))
+
+
 def test_list_images(probe, tmp_path):
     write_classification_set(str(tmp_path), 2, 1, image_size=16, seed=0)
     paths, labels, classes = probe.list_images(str(tmp_path / 'train'))
@@ -90,6 +120,21 @@ def test_cli_random_init(tmp_path):
     assert results['checkpoint'] is None and results['encoder'] == 'context'
     assert results['num_train'] == 32 and results['num_val'] == 16 and results['feature_dim'] == 48
     assert 0 <= results['knn_top1'] <= 100 and 0 <= results['linear_top1'] <= 100
+    for metric, top1 in (('knn', results['knn_top1']), ('linear', results['linear_top1'])):
+        outcomes = results['val_correct'][metric]
+        assert len(outcomes) == 16 and set(outcomes) <= {'0', '1'} and 100 * outcomes.count('1') / 16 == top1
+
+    # the same model against itself as the baseline: paired difference 0 with SE 0
+    again = tmp_path / 'res' / 'again.json'
+    proc = subprocess.run(
+        [sys.executable, SCRIPT, str(config), '--data-root', str(data), '--out', str(again), '--k', '5',
+         '--encoder', 'context', '--baseline', str(out)],
+        cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'versus random init on the same 16 images (paired SE): k-NN +0.00 +- 0.00 points' in proc.stdout
+    versus = json.loads(again.read_text())['versus_baseline']
+    assert versus['baseline'] == str(out)
+    assert versus['knn']['diff'] == 0 and versus['knn']['se'] == 0 and versus['linear']['num'] == 16
 
 
 def test_cli_checkpoint(probe, tmp_path):

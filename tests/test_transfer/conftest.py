@@ -39,7 +39,7 @@ def dmtjepa_run(tiny_demo_set, tmp_path_factory):
 
 @pytest.fixture(scope='session')
 def dense_demo_sets(tmp_path_factory):
-    from mmjepa.datasets.demo_data import write_coco_set, write_segmentation_set
+    from mmjepa.datasets.demo import write_coco_set, write_segmentation_set
     root = tmp_path_factory.mktemp('dense')
     write_segmentation_set(str(root / 'ade'), num_train=4, num_val=2, image_size=64, seed=0)
     write_coco_set(str(root / 'coco'), num_train=4, num_val=2, image_size=64, seed=0)

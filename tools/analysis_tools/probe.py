@@ -11,8 +11,14 @@ model is probed (the baseline). Features are the average-pooled last-layer token
 (or the context encoder), I-JEPA's protocol; the train split is the k-NN memory bank and the linear
 probe's training set, the val split is evaluated. The results record the checkpoint's provenance
 (``pretrain_provenance``: algorithm, arch, epochs, data, SHA-256) for the leaderboard.
+
+The results JSON keeps every val image's outcome (``val_correct``), so that a later probe on the same images
+given ``--baseline THAT_JSON`` reports its difference to the baseline with the paired (McNemar-style) standard
+error of :func:`mmjepa.evaluation.paired_difference`: ``SE = sqrt(b + c - (b - c)^2 / N) / N`` with ``b``, ``c``
+the images only one of the two probes gets right.
 """
 import argparse
+import hashlib
 import json
 import os
 import os.path as osp
@@ -93,7 +99,8 @@ def extract_features(encoder: torch.nn.Module, paths: Sequence[str], size: Tuple
 _REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 if osp.isdir(osp.join(_REPO, 'mmjepa')) and _REPO not in sys.path:
     sys.path.insert(0, _REPO)
-from mmjepa.evaluation.knn import knn_top1, linear_probe_top1  # noqa: E402,F401
+from mmjepa.evaluation import (knn_predict, knn_top1, linear_probe_predict, linear_probe_top1,  # noqa: E402,F401
+                               paired_difference, top1)
 from mmjepa.utils.provenance import read_provenance  # noqa: E402
 
 
@@ -146,7 +153,25 @@ def parse_args(argv=None):
     parser.add_argument('--out', default=None, help='JSON file for the results')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--seed', type=int, default=0, help='seed of the random init and the linear probe')
+    parser.add_argument('--baseline', default=None,
+                        help='results JSON of an earlier probe on the same images (e.g. the random init): report '
+                        'the differences to it with their paired standard errors')
     return parser.parse_args(argv)
+
+
+def images_digest(paths: Sequence[str], root: str) -> str:
+    """sha1 of the val image list (paths relative to ``root``): two probes are paired only on the same list."""
+    return hashlib.sha1('\n'.join(osp.relpath(p, root) for p in paths).encode()).hexdigest()
+
+
+def compare(results: dict, baseline: dict) -> dict:
+    """Per metric, ``results`` minus ``baseline`` with the paired SE (percentage points) and z = diff / SE."""
+    if baseline.get('val_images') != results['val_images'] or 'val_correct' not in baseline:
+        raise ValueError('The baseline was not probed on the same val images (or was written without per-image '
+                         'outcomes by an older probe.py): probe it again with the same --data-root')
+    return {metric: paired_difference([c == '1' for c in results['val_correct'][metric]],
+                                      [c == '1' for c in baseline['val_correct'][metric]])
+            for metric in ('knn', 'linear')}
 
 
 def main(argv=None) -> dict:
@@ -164,18 +189,30 @@ def main(argv=None) -> dict:
     val_feats = extract_features(encoder, val_paths, size, mean, std, args.batch_size, args.device, 'val')
     train_labels, val_labels = torch.tensor(train_labels), torch.tensor(val_labels)
 
-    knn = knn_top1(train_feats, train_labels, val_feats, val_labels, k=args.k, temperature=args.temperature,
-                   num_classes=len(classes))
-    linear = linear_probe_top1(train_feats, train_labels, val_feats, val_labels, num_classes=len(classes),
-                               seed=args.seed)
+    preds = dict(
+        knn=knn_predict(train_feats, train_labels, val_feats, k=args.k, temperature=args.temperature,
+                        num_classes=len(classes)),
+        linear=linear_probe_predict(train_feats, train_labels, val_feats, num_classes=len(classes), seed=args.seed))
+    knn, linear = top1(preds['knn'], val_labels), top1(preds['linear'], val_labels)
     results = dict(
         config=args.config, checkpoint=args.checkpoint, encoder=args.encoder, data_root=args.data_root,
         num_classes=len(classes), num_train=len(train_paths), num_val=len(val_paths),
         feature_dim=int(train_feats.shape[1]), k=min(args.k, len(train_paths)), knn_top1=knn, linear_top1=linear,
-        chance=100. / len(classes), pretrain_provenance=read_provenance(args.checkpoint))
+        chance=100. / len(classes), val_images=images_digest(val_paths, args.data_root),
+        val_correct={m: ''.join('1' if ok else '0' for ok in (p == val_labels).tolist()) for m, p in preds.items()},
+        pretrain_provenance=read_provenance(args.checkpoint))
     name = osp.basename(args.checkpoint) if args.checkpoint else 'random init'
     print(f'{name} ({args.encoder} encoder): k-NN top-1 (k={results["k"]}) {knn:.2f}%  |  '
           f'linear probe top-1 {linear:.2f}%  |  chance {results["chance"]:.2f}%')
+    if args.baseline:
+        with open(args.baseline) as f:
+            baseline = json.load(f)
+        results['versus_baseline'] = dict(baseline=args.baseline, **compare(results, baseline))
+        base_name = osp.basename(baseline['checkpoint']) if baseline.get('checkpoint') else 'random init'
+        print(f'versus {base_name} on the same {len(val_paths)} images (paired SE): ' + '  |  '.join(
+            f'{label} {d["diff"]:+.2f} +- {d["se"]:.2f} points ({d["z"]:.1f} SE)'
+            for label, d in (('k-NN', results['versus_baseline']['knn']),
+                             ('linear', results['versus_baseline']['linear']))))
     if args.out:
         out_dir = osp.dirname(osp.abspath(args.out))
         os.makedirs(out_dir, exist_ok=True)

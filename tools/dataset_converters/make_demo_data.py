@@ -20,30 +20,31 @@ import tempfile
 import time
 
 SETTINGS_FILE = 'settings.json'
-FORMAT_VERSION = 3  # bump when the generator's output changes, so old sets are regenerated
+FORMAT_VERSION = 5  # bump when the generator's output changes, so old sets are regenerated
 
 
 def load_demo_data():
-    """The demo-data module, loaded from this checkout by path when possible (it needs only numpy and
-    Pillow, so the heavy ``mmjepa`` package import is skipped), else from the installed package."""
-    path = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'mmjepa', 'datasets', 'demo_data.py')
-    if osp.isfile(path):
+    """The ``mmjepa.datasets.demo`` package, loaded from this checkout by path when possible (it needs only
+    numpy and Pillow, so the heavy ``mmjepa`` package import is skipped), else from the installed package."""
+    folder = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'mmjepa', 'datasets', 'demo')
+    init = osp.join(folder, '__init__.py')
+    if osp.isfile(init):
         name = 'mmjepa_demo_data'
-        spec = importlib.util.spec_from_file_location(name, path)
+        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[folder])
         module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up here
+        sys.modules[name] = module  # the relative imports and dataclasses look the package up here
         spec.loader.exec_module(module)
         return module
-    from mmjepa.datasets import demo_data
-    return demo_data
+    from mmjepa.datasets import demo
+    return demo
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Generate the synthetic demo classification set')
     parser.add_argument('--out', default='data/demo', help='output root; the set goes to <out>/imagenet')
     parser.add_argument('--image-size', type=int, default=64)
-    parser.add_argument('--train-per-class', type=int, default=150)
-    parser.add_argument('--val-per-class', type=int, default=80)
+    parser.add_argument('--train-per-class', type=int, default=200)
+    parser.add_argument('--val-per-class', type=int, default=250)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--sets', nargs='+', choices=['imagenet', 'ade', 'coco'], default=['imagenet', 'ade', 'coco'],
                         help='sets to write (the ImageNet-layout set is always written)')
