@@ -1,10 +1,10 @@
 # mmjepa: the two commands of the README, and their parts.
-#   make demo   install what is missing, generate the demo data, pretrain I-JEPA ViT-tiny on it (CPU, minutes),
+#   make demo   install what is missing, generate the demo data, pretrain I-JEPA ViT-tiny on it (CPU, ~10 minutes),
 #               then probe the pretrained encoder against a randomly initialised one (the difference with its
 #               paired standard error)
 #   make test   install what is missing, run the test suite
 PYTHON ?= python3
-DEMO_CONFIG ?= configs/demo/ijepa_vit-tiny-p8_1xb64-16e_demo-64px.py
+DEMO_CONFIG ?= configs/demo/ijepa_vit-tiny-p8_1xb64-60e_demo-64px.py
 DEMO_WORK_DIR ?= work_dirs/demo_ijepa
 DEMO_DATA ?= data/demo
 
@@ -14,7 +14,7 @@ DEMO_DATA ?= data/demo
 # exists), then k-NN, linear probe, fine-tune, UperNet (demo ADE20K) and Mask R-CNN (demo COCO) transfers of
 # its target encoder, then the leaderboard ($(BENCH_WORK_DIR)/results.md and .csv). Each stage prints its time.
 BENCH_WORK_DIR ?= work_dirs/benchmark_demo
-DEMO_CKPT ?= $(DEMO_WORK_DIR)/epoch_16.pth
+DEMO_CKPT ?= $(DEMO_WORK_DIR)/epoch_60.pth
 BENCH_TASKS ?= linear:vit-tiny-p8_ijepa-demo-pre_linear_demo-64px ft:vit-tiny-p8_ijepa-demo-pre_ft_demo-64px \
 	ade:vit-tiny-p8_ijepa-demo-pre_upernet_demo-ade-64px coco:vit-tiny-p8_ijepa-demo-pre_mask-rcnn_demo-coco-64px
 

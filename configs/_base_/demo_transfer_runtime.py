@@ -22,4 +22,4 @@ load_from = None
 resume = False
 randomness = dict(seed=0)
 # The demo pretraining run (`make demo` / `make benchmark-demo`) and its target encoder.
-pretrained = 'work_dirs/demo_ijepa/epoch_16.pth'
+pretrained = 'work_dirs/demo_ijepa/epoch_60.pth'

@@ -1,6 +1,6 @@
-# Linear probe of the demo I-JEPA ViT-tiny/8 (configs/demo/ijepa_vit-tiny-p8_1xb64-16e_demo-64px.py) on the
+# Linear probe of the demo I-JEPA ViT-tiny/8 (configs/demo/ijepa_vit-tiny-p8_1xb64-60e_demo-64px.py) on the
 # embedded classification set: frozen target encoder, average-pooled patch tokens, BN + linear; CPU, ~1 min.
-#   python tools/train.py THIS --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/demo_ijepa/epoch_16.pth
+#   python tools/train.py THIS --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/demo_ijepa/epoch_60.pth
 #   python tools/test.py THIS WORK_DIR/iter_20.pth --work-dir WORK_DIR   (writes WORK_DIR/test_metrics.json)
 _base_ = ['../_base_/datasets/demo_cls_64px.py', '../_base_/demo_transfer_runtime.py']
 default_scope = 'mmpretrain'
