@@ -3,7 +3,7 @@
 # 0.99 instead of the official 0.996, so that the target encoder, the one the probes evaluate, leaves its random
 # initialisation within the run (at 0.996 it would keep about exp(-3) of it, at 0.99 about exp(-7.5)).
 # Measured against the same encoder at random init (docs/demo_probes.md): k-NN +9.05 +- 1.27 points, linear
-# +7.15 +- 1.27 (paired SE); RankMe dips to 18 of 192 around epoch 27 (the monitor warns under the demo's floor
+# +7.15 +- 1.27 (paired SE); RankMe dips to 16 of 192 (the monitor warns from epoch 27 under the demo's floor
 # of 20) and ends at 21. With 0.996 the same 60 epochs reach only +2.60 +- 1.13 / +5.85 +- 1.22.
 _base_ = ['./ijepa_vit-tiny-p8_1xb64-16e_demo-64px.py']
 model = dict(ema_momentum=(0.99, 1.0))
