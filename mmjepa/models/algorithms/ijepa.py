@@ -193,9 +193,10 @@ class IJEPA(BaseSelfSupervisor):
     def sample_masks(self, batch_size: int, device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
         """This rank's context [B, Kc] and target [T, B, Kt] indices for the current step (``mask_draw``)."""
         rank, world_size = get_dist_info()
-        generator = torch.Generator().manual_seed(self.mask_seed * 1_000_003 + self._step)
+        seed = self.mask_seed * 1_000_003 + self._step
+        generator = torch.Generator().manual_seed(seed)
         if self.mask_draw == 'per_rank':
-            positions = torch.Generator().manual_seed((self.mask_seed * 1_000_003 + self._step) * 65_537 + rank)
+            positions = torch.Generator().manual_seed(seed * 65_537 + rank)
             context_idx, target_idx = self.mask_sampler(batch_size, generator, position_generator=positions)
         else:
             context_idx, target_idx = self.mask_sampler(batch_size * world_size, generator)
