@@ -8,6 +8,8 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+import mmjepa  # noqa: F401,E402  (first: its transformers 5 shim must precede any mmpretrain import)
+
 
 @pytest.fixture(autouse=True)
 def isolated_default_scope():

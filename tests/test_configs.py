@@ -31,7 +31,7 @@ def test_demo_pretraining_config_runs(algorithm, model_type):
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(osp.join(ROOT, f'configs/demo/{algorithm}_vit-tiny-p8_1xb64-16e_demo-64px.py'))
     assert cfg.model.type == model_type
-    cfg.model.ema_total_steps = 10
+    cfg.model.target_generator.total_steps = 10
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()

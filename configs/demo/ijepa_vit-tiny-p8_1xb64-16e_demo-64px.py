@@ -16,7 +16,7 @@ model = dict(
     backbone=dict(arch=dict(_base_.demo_arch, _delete_=True), img_size=64, patch_size=8),
     predictor=dict(predictor_dims=96, depth=3),
     mask_sampler=dict(min_keep=4),
-    ema_momentum=(0.996, 1.0))
+    target_generator=dict(momentum=(0.996, 1.0)))
 optim_wrapper = dict(optimizer=dict(lr=2.5e-4))
 
 max_epochs = 16

@@ -126,7 +126,7 @@ class DeepLinearSelfDistill(BaseModel):
 
     def loss(self, x: torch.Tensor, y: torch.Tensor) -> Dict[str, torch.Tensor]:
         if self.target_generator is not None and self._steps > 0:
-            self.target_generator.update(self.encoder, self.ema_momentum)  # the update due after the last step
+            self.target_generator.ema_step(self.encoder, self.ema_momentum)  # the update due after the last step
         self._steps += 1
         pred = self.head(self.encoder(x))
         target = self.jepa_targets(y) if self.objective == 'jepa' else y

@@ -4,7 +4,8 @@ weights, inputs and mask seeds, for two steps (the second after an optimizer ste
 
 Run it only when a change of these numbers is intended (and say why in the commit): the file pins the
 three algorithms across refactors of the shared parts (``tests/test_models/test_family_pinned.py``).
-The committed file was written on commit 85eafcc, before the family core (BaseJEPA) refactor.
+The committed file was written on commit 85eafcc, before the family core (BaseJEPA) refactor (the
+momentum schedule's length was then ``model.ema_total_steps=10``; now the target generator's ``total_steps``).
 
     python tests/data/make_pinned_family.py
 """
@@ -17,9 +18,9 @@ import mmjepa  # noqa: F401
 
 ARCH = dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64)
 ALGORITHMS = {
-    'IJEPA': dict(),
-    'DMTJEPA': dict(target_generator=dict(type='DMTTargetGenerator', num_neighbours=4)),
-    'ECIJEPA': dict(),
+    'IJEPA': dict(target_generator=dict(type='EMATargetGenerator', total_steps=10)),
+    'DMTJEPA': dict(target_generator=dict(type='DMTTargetGenerator', num_neighbours=4, total_steps=10)),
+    'ECIJEPA': dict(target_generator=dict(type='EMATargetGenerator', total_steps=10)),
 }
 
 
@@ -27,7 +28,7 @@ def build(name: str):
     torch.manual_seed(0)
     cfg = dict(type=name, backbone=dict(type='JEPAViT', arch=ARCH, img_size=48, patch_size=8),
                predictor=dict(type='JEPAPredictor', predictor_dims=16, depth=2),
-               mask_sampler=dict(type='MultiBlockMaskSampler', min_keep=2), mask_seed=3, ema_total_steps=10,
+               mask_sampler=dict(type='MultiBlockMaskSampler', min_keep=2), mask_seed=3,
                **ALGORITHMS[name])
     model = MODELS.build(cfg)
     model.init_weights()

@@ -9,6 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from mmjepa.models.mask_samplers import Masks
+from mmjepa.models.utils.layout import TokenLayout
 from mmjepa.converters import convert_ijepa_checkpoint, convert_ijepa_encoder, convert_ijepa_predictor
 from mmjepa.models.backbones.jepa_vit import JEPAViT
 from mmjepa.models.predictors.jepa_predictor import JEPAPredictor
@@ -116,7 +118,7 @@ def build_encoder(state_dict, prefix='backbone.'):
 
 
 def build_predictor(state_dict):
-    model = JEPAPredictor(embed_dims=D, num_heads=HEADS, patch_resolution=(IMG // PATCH, ) * 2,
+    model = JEPAPredictor(embed_dims=D, num_heads=HEADS, layout=TokenLayout((IMG // PATCH, ) * 2),
                           predictor_dims=P, depth=PDEPTH)
     model.load_state_dict({k[len('predictor.'):]: v for k, v in state_dict.items() if k.startswith('predictor.')},
                           strict=True)
@@ -154,7 +156,7 @@ def test_predictor_matches_reference(official, inputs):
     img, keep, target_idx = inputs
     sd = convert_ijepa_checkpoint(official)['state_dict']
     context = ref_encoder(official['encoder'], img, keep)
-    out = build_predictor(sd)(context, keep, target_idx)
+    out = build_predictor(sd)(context, Masks(keep, target_idx))
     assert out.shape == (3 * 2, 5, D)
     assert (out - ref_predictor(official['predictor'], context, keep, target_idx)).abs().max() <= 1e-5
 

@@ -17,7 +17,7 @@ def test_iteration_checkpoints_hold_the_official_target(tiny_demo_set, tmp_path)
            '--cfg-options', f'train_dataloader.dataset.dataset.data_root={tiny_demo_set}',
            'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0', 'train_cfg.max_epochs=1',
            'custom_hooks.0.interval=1', 'model.backbone.drop_path_rate=0.', 'optim_wrapper.optimizer.lr=0.01',
-           'model.ema_momentum=(0.5,1.0)']  # large steps and EMA weights: a lag of one update shows
+           'model.target_generator.momentum=(0.5,1.0)']  # large steps and EMA weights: a lag of one update shows
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     # 16 images / batch 4: 4 iterations; the two last iteration checkpoints are kept

@@ -26,7 +26,7 @@ def build(algorithm: str):
     cfg = Config.fromfile(DEMO.format(algorithm)).model
     cfg.backbone.arch = dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64)
     cfg.predictor.update(predictor_dims=32, depth=1)
-    cfg.ema_total_steps = STEPS
+    cfg.target_generator.total_steps = STEPS
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmpretrain'):  # whatever scope an earlier test left current
         model = MODELS.build(cfg)

@@ -4,6 +4,7 @@ import torch
 import torch.nn.functional as F
 from mmpretrain.models.utils import MultiheadAttention
 
+from mmjepa.models.utils.layout import TokenLayout
 from mmjepa.models.backbones import JEPAViT
 from mmjepa.models.predictors import JEPAPredictor
 from mmjepa.models.utils import attention, use_attention
@@ -50,7 +51,7 @@ def test_additive_mask_and_scale():
 
 def test_installed_in_encoder_and_predictor_only_where_default():
     vit = JEPAViT(arch='tiny', img_size=32, patch_size=8)
-    predictor = JEPAPredictor(embed_dims=192, num_heads=3, patch_resolution=(4, 4), predictor_dims=48, depth=2)
+    predictor = JEPAPredictor(embed_dims=192, num_heads=3, layout=TokenLayout((4, 4)), predictor_dims=48, depth=2)
     assert all(layer.attn.scaled_dot_product_attention is attention for layer in vit.layers)
     assert all(layer.attn.scaled_dot_product_attention is attention for layer in predictor.layers)
     custom = MultiheadAttention(embed_dims=16, num_heads=2, qk_scale=0.1)  # its own scale: left alone

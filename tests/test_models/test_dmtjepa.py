@@ -20,7 +20,7 @@ def tiny_dmtjepa(img_size=32, **kwargs):
     cfg = dict(type='DMTJEPA', backbone=dict(type='JEPAViT', arch=SMALL, img_size=img_size, patch_size=8),
                predictor=dict(type='JEPAPredictor', predictor_dims=48, depth=2),
                mask_sampler=dict(type='MultiBlockMaskSampler', target_scale=(0.15, 0.2), min_keep=1),
-               ema_total_steps=100)
+               target_generator=dict(type='DMTTargetGenerator', total_steps=100))
     cfg.update(kwargs)
     model = MODELS.build(cfg)
     model.init_weights()
@@ -122,7 +122,8 @@ def test_bf16_similarity_reproduces_the_official_selection():
         topk_neighbours(x, index, None, 4, similarity_dtype='float16')
     with pytest.raises(ValueError, match='target_generator.similarity_dtype'):
         tiny_dmtjepa(target_generator=dict(type='DMTTargetGenerator', similarity_dtype='half'))
-    model = tiny_dmtjepa(target_generator=dict(type='DMTTargetGenerator', similarity_dtype='bfloat16'))
+    model = tiny_dmtjepa(target_generator=dict(type='DMTTargetGenerator', similarity_dtype='bfloat16',
+                                                          total_steps=100))
     assert model.target_generator.similarity_dtype == 'bfloat16'
     assert model.loss(torch.randn(2, 3, 32, 32), None)['loss'] > 0
 
@@ -248,8 +249,9 @@ def test_context_head_gets_gradients_and_targets_use_the_head():
     x = torch.randn(2, 3, 32, 32)
     model.loss(x, None)['loss'].backward()
     assert all(p.grad is not None for p in model.agg_head.parameters())
-    context_idx, target_idx = model.sample_masks(2, torch.device('cpu'))
-    targets = model.compute_targets(x, context_idx, target_idx)
+    masks = model.sample_masks(2, torch.device('cpu'))
+    context_idx, target_idx = masks.context, masks.targets
+    targets = model.compute_targets(x, masks)
     plain = gather_tokens(EMATargetGenerator.features(model.target_generator, x), target_idx)  # I-JEPA's
     assert targets.shape == plain.shape and not torch.allclose(targets, plain)
 
@@ -277,7 +279,8 @@ def test_state_dict_round_trip_restores_the_heads():
 @pytest.mark.parametrize('img_size,border', [((32, 48), 'wrap'), ((40, 24), 'clip'), (32, 'clip')])
 def test_any_grid_and_clipped_borders(img_size, border):
     torch.manual_seed(0)
-    model = tiny_dmtjepa(img_size=img_size, target_generator=dict(type='DMTTargetGenerator', border=border))
+    model = tiny_dmtjepa(img_size=img_size, target_generator=dict(type='DMTTargetGenerator', border=border,
+                                                                                 total_steps=100))
     size = (img_size, img_size) if isinstance(img_size, int) else img_size
     x = torch.randn(2, 3, *size)
     for _ in range(2):

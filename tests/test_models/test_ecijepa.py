@@ -8,6 +8,7 @@ import torch
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
+from mmjepa.models.mask_samplers import Masks  # noqa: E402
 import mmjepa  # noqa: F401
 from mmjepa.models.target_generators import EMATargetGenerator
 from mmjepa.models.utils import gather_tokens
@@ -15,11 +16,18 @@ from mmjepa.models.utils import gather_tokens
 SMALL = dict(embed_dims=64, num_layers=2, num_heads=4, feedforward_channels=128)
 
 
+
+def draw(sampler, *args, **kwargs):
+    """``(context, targets)`` of one draw of ``sampler``."""
+    masks = sampler(*args, **kwargs)
+    return masks.context, masks.targets
+
 def tiny_ecijepa(mode='tokens', **kwargs):
     cfg = dict(type='ECIJEPA', backbone=dict(type='JEPAViT', arch=SMALL, img_size=32, patch_size=8),
                predictor=dict(type='JEPAPredictor', predictor_dims=48, depth=2),
                mask_sampler=dict(type='MultiBlockMaskSampler', target_scale=(0.15, 0.2), min_keep=1),
-               conditioner=dict(type='PositionConditioner', mode=mode), ema_total_steps=100)
+               conditioner=dict(type='PositionConditioner', mode=mode),
+               target_generator=dict(type='EMATargetGenerator', total_steps=100))
     cfg.update(kwargs)
     model = MODELS.build(cfg)
     model.init_weights()
@@ -32,7 +40,8 @@ def test_conditioning_changes_the_encoder_only_when_positions_are_given(mode):
     model = tiny_ecijepa(mode)
     enc = model.backbone
     x = torch.randn(2, 3, 32, 32)
-    context_idx, target_idx = model.sample_masks(2, torch.device('cpu'))
+    masks = model.sample_masks(2, torch.device('cpu'))
+    context_idx, target_idx = masks.context, masks.targets
     plain = enc.forward_tokens(x, keep=context_idx)
     assert torch.equal(enc.forward_tokens(x, context_idx, cond_tokens=None, cond_shift=None), plain)
     cond = model.conditioner(target_idx, role='target')
@@ -57,12 +66,13 @@ def test_both_branches_are_conditioned():
     torch.manual_seed(0)
     model = tiny_ecijepa()
     x = torch.randn(2, 3, 32, 32)
-    context_idx, target_idx = model.sample_masks(2, torch.device('cpu'))
-    targets = model.compute_targets(x, context_idx, target_idx)
+    masks = model.sample_masks(2, torch.device('cpu'))
+    context_idx, target_idx = masks.context, masks.targets
+    targets = model.compute_targets(x, masks)
     unconditioned = gather_tokens(EMATargetGenerator.features(model.target_generator, x), target_idx)
     assert targets.shape == unconditioned.shape and not torch.allclose(targets, unconditioned)
-    pred = model.predict_targets(x, context_idx, target_idx)
-    plain = model.predictor(model.backbone.forward_tokens(x, keep=context_idx), context_idx, target_idx)
+    pred = model.predict_targets(x, masks)
+    plain = model.predictor(model.backbone.forward_tokens(x, keep=context_idx), Masks(context_idx, target_idx))
     assert pred.shape == plain.shape and not torch.allclose(pred, plain)
     model.loss(x, None)['loss'].backward()
     assert all(p.grad is not None for p in model.conditioner.parameters())
@@ -121,5 +131,5 @@ def test_recipe_and_sweep_configs():
             assert tuple(cfg.model.mask_sampler.context_scale) == (scale, scale)
             assert cfg.train_cfg.max_epochs == 300 and cfg.train_dataloader.batch_size == 256
         sampler = MODELS.build(dict(copy.deepcopy(pair[0].model.mask_sampler), input_size=(14, 14)))
-        context_idx, target_idx = sampler(8, torch.Generator().manual_seed(0))
+        context_idx, target_idx = draw(sampler, 8, torch.Generator().manual_seed(0))
         assert context_idx.shape[1] > sampler.min_keep

@@ -4,6 +4,8 @@ import math
 import pytest
 import torch
 
+from mmjepa.models.mask_samplers import Masks
+from mmjepa.models.utils.layout import TokenLayout
 from mmjepa.models import JEPAPredictor, JEPAViT
 from mmjepa.models.utils import gather_tokens, sincos_2d_position_embedding
 
@@ -22,7 +24,7 @@ def test_parameter_counts_match_the_reference(arch, patch, img, depth, enc_m, pr
     with torch.device('meta'):
         enc = JEPAViT(arch=arch, patch_size=patch, img_size=img)
         pred = JEPAPredictor(embed_dims=enc.embed_dims, num_heads=enc.num_heads,
-                             patch_resolution=enc.patch_resolution, depth=depth)
+                             layout=enc.layout, depth=depth)
     assert round(count(enc) / 1e6, 1) == pytest.approx(enc_m, abs=0.5 if arch == 'giant' else 0.05)
     assert round(count(pred) / 1e6, 1) == pytest.approx(pred_m, abs=0.05)
 
@@ -66,15 +68,15 @@ def test_encoder_computes_only_kept_tokens():
 
 def test_predictor_folds_target_blocks_into_the_batch():
     torch.manual_seed(0)
-    pred = JEPAPredictor(embed_dims=192, num_heads=3, patch_resolution=(4, 4), predictor_dims=48, depth=2).eval()
+    pred = JEPAPredictor(embed_dims=192, num_heads=3, layout=TokenLayout((4, 4)), predictor_dims=48, depth=2).eval()
     pred.init_weights()
     context = torch.randn(2, 5, 192)
     context_idx = torch.tensor([[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]])
     target_idx = torch.tensor([[[10, 11], [12, 13]], [[14, 15], [0, 1]], [[2, 3], [4, 5]]])  # [T=3, B=2, 2]
-    out = pred(context, context_idx, target_idx)
+    out = pred(context, Masks(context_idx, target_idx))
     assert out.shape == (6, 2, 192)
     # Block-major: row t*B + b is block t of image b, the same as predicting that block alone.
-    single = pred(context[1:], context_idx[1:], target_idx[1:2, 1:])
+    single = pred(context[1:], Masks(context_idx[1:], target_idx[1:2, 1:]))
     assert torch.allclose(out[3], single[0], atol=1e-5)
 
 

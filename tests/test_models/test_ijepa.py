@@ -18,7 +18,7 @@ def tiny_ijepa(**kwargs):
     cfg = dict(type='IJEPA', backbone=dict(type='JEPAViT', arch='tiny', img_size=32, patch_size=8),
                predictor=dict(type='JEPAPredictor', predictor_dims=48, depth=2),
                mask_sampler=dict(type='MultiBlockMaskSampler', target_scale=(0.15, 0.2), min_keep=1),
-               ema_total_steps=100)
+               target_generator=dict(type='EMATargetGenerator', total_steps=100))
     cfg.update(kwargs)
     model = MODELS.build(cfg)
     model.init_weights()
@@ -109,7 +109,8 @@ def test_train_step_makes_the_official_ema_update_right_after_each_optimizer_ste
     generator's next momentum (0.996 first), applied right after the optimizer step."""
     from mmengine.optim import OptimWrapper
     torch.manual_seed(0)
-    model = tiny_ijepa(data_preprocessor=dict(type='SelfSupDataPreprocessor'), ema_total_steps=4)
+    model = tiny_ijepa(data_preprocessor=dict(type='SelfSupDataPreprocessor'), 
+                       target_generator=dict(type='EMATargetGenerator', total_steps=4))
     optim = OptimWrapper(torch.optim.AdamW(model.parameters(), lr=1e-2))
     reference = copy.deepcopy(model.target_generator.encoder)
     momenta = official_momenta(4)
@@ -125,7 +126,8 @@ def test_train_step_makes_the_official_ema_update_right_after_each_optimizer_ste
 def test_gradient_accumulation_updates_the_target_only_when_the_optimizer_steps():
     from mmengine.optim import OptimWrapper
     torch.manual_seed(0)
-    model = tiny_ijepa(data_preprocessor=dict(type='SelfSupDataPreprocessor'), ema_total_steps=4)
+    model = tiny_ijepa(data_preprocessor=dict(type='SelfSupDataPreprocessor'), 
+                       target_generator=dict(type='EMATargetGenerator', total_steps=4))
     optim = OptimWrapper(torch.optim.AdamW(model.parameters(), lr=1e-2), accumulative_counts=2)
     optim.initialize_count_status(model, 0, 4)
     x = torch.randn(2, 3, 32, 32)
@@ -250,7 +252,7 @@ def test_compile_networks_keeps_the_loss():
     cfg = Config.fromfile(DEMO).model
     cfg.backbone.arch = dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64)
     cfg.predictor.update(predictor_dims=32, depth=2)
-    cfg.ema_total_steps = 10
+    cfg.target_generator.total_steps = 10
     torch.manual_seed(0)
     eager = MODELS.build(cfg)
     eager.init_weights()
@@ -265,10 +267,11 @@ def test_compile_networks_keeps_the_loss():
 
 
 def masks_on(model, monkeypatch, rank, world_size, batch_size, step):
-    import mmjepa.models.algorithms.ijepa as ijepa
-    monkeypatch.setattr(ijepa, 'get_dist_info', lambda: (rank, world_size))
+    import mmjepa.models.algorithms.base as base
+    monkeypatch.setattr(base, 'get_dist_info', lambda: (rank, world_size))
     model._step = step
-    return model.sample_masks(batch_size, 'cpu')
+    masks = model.sample_masks(batch_size, 'cpu')
+    return masks.context, masks.targets
 
 
 def test_per_rank_mask_draw_truncates_per_gpu_like_the_official_collator(monkeypatch):

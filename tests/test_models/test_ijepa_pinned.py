@@ -35,7 +35,7 @@ def test_ijepa_loss_is_pinned():
         type='IJEPA', backbone=dict(type='JEPAViT', arch='tiny', img_size=32, patch_size=8),
         predictor=dict(type='JEPAPredictor', predictor_dims=48, depth=2),
         mask_sampler=dict(type='MultiBlockMaskSampler', target_scale=(0.15, 0.2), min_keep=1),
-        ema_total_steps=100))
+        target_generator=dict(type='EMATargetGenerator', total_steps=100)))
     model.init_weights()
     fixed_([model.backbone, model.predictor])
     model.target_generator.sync(model.backbone)

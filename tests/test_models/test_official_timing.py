@@ -45,7 +45,8 @@ def build():
                                                               feedforward_channels=64), img_size=32, patch_size=8),
         predictor=dict(type='JEPAPredictor', predictor_dims=32, depth=1),
         mask_sampler=dict(type='MultiBlockMaskSampler', target_scale=(0.15, 0.2), min_keep=1),
-        data_preprocessor=dict(type='SelfSupDataPreprocessor'), ema_total_steps=STEPS))
+        data_preprocessor=dict(type='SelfSupDataPreprocessor'), 
+        target_generator=dict(type='EMATargetGenerator', total_steps=STEPS)))
     model.init_weights()
     return model
 

@@ -23,7 +23,7 @@ model = dict(
                   img_size=32, patch_size=4),
     predictor=dict(type='JEPAPredictor', depth=1),
     mask_sampler=dict(type='MultiBlockMaskSampler', min_keep=4),
-    ema_total_steps=100,
+    target_generator=dict(type='EMATargetGenerator', total_steps=100),
     data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
                            std=[58.395, 57.12, 57.375], to_rgb=True))
 """

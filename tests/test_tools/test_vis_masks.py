@@ -45,7 +45,7 @@ def test_overlay_colours(tool):
 
 def test_step_masks_are_the_training_masks(tool, demo_configs):
     """The masks drawn for step 2 are the ones IJEPA.loss draws at its third step."""
-    cfg = load_config(demo_configs['ijepa'], dict(model=dict(ema_total_steps=10)))
+    cfg = load_config(demo_configs['ijepa'], dict(model=dict(target_generator=dict(total_steps=10))))
     model = build_pretrain_model(cfg)
     seen = []
     sample_masks = model.sample_masks
@@ -56,7 +56,7 @@ def test_step_masks_are_the_training_masks(tool, demo_configs):
             model.loss(inputs, [])
     meta = build_pretrain_model(cfg, meta=True)
     context, targets = tool.step_masks(meta, 2, 3)
-    assert torch.equal(context, seen[2][0]) and torch.equal(targets, seen[2][1])
+    assert torch.equal(context, seen[2].context) and torch.equal(targets, seen[2].targets)
     assert not torch.equal(tool.step_masks(meta, 1, 3)[1], targets)
     # rank 1 of 2 takes the odd positions of the global batch of 6
     full_context, full_targets = tool.step_masks(meta, 5, 6)

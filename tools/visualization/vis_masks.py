@@ -91,7 +91,11 @@ def step_masks(model, step: int, batch_size: int, rank: int = 0,
     model.step.fill_(step)  # the buffer a checkpoint holds, and its host mirror that sample_masks reads
     model._step = step
     with as_rank(model, rank, world_size):
-        return model.sample_masks(batch_size, 'cpu')
+        masks = model.sample_masks(batch_size, 'cpu')
+    if masks.sequences_per_sample != 1 or masks.hidden is not None:
+        raise ValueError(f'{type(model).__name__} masks inside the encoder or draws several sequences per sample; '
+                         'this tool draws context and target blocks of a patch grid (I-JEPA, DMT-JEPA, EC-IJEPA)')
+    return masks.context, masks.targets
 
 
 def overlay(image: np.ndarray, context: Sequence[int], targets: Sequence[Sequence[int]], grid: Tuple[int, int],

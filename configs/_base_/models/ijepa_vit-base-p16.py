@@ -11,7 +11,6 @@ model = dict(
         context_scale=(0.85, 1.0),
         min_keep=10,
         placement='official'),
-    target_generator=dict(type='EMATargetGenerator'),
+    target_generator=dict(type='EMATargetGenerator', momentum=(0.996, 1.0)),
     loss=dict(type='JEPAPredictionLoss', criterion='smooth_l1'),
-    ema_momentum=(0.996, 1.0),
 )

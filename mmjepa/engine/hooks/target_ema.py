@@ -4,7 +4,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 
-from ...models.algorithms.ijepa import optimizer_stepped
+from ...models.algorithms.base import optimizer_stepped
 from .fsdp_ema import fsdp_update_target, is_fsdp
 
 

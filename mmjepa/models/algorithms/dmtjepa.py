@@ -5,6 +5,7 @@ from typing import Dict
 import torch
 from mmpretrain.registry import MODELS
 
+from ..mask_samplers.masks import Masks
 from .ijepa import IJEPA
 
 
@@ -38,7 +39,6 @@ class DMTJEPA(IJEPA):
     def online_modules(self) -> Dict[str, torch.nn.Module]:
         return dict(super().online_modules(), agg_head=self.agg_head)
 
-    def predict_targets(self, inputs: torch.Tensor, context_idx: torch.Tensor,
-                        target_idx: torch.Tensor) -> torch.Tensor:
-        context = self.agg_head(self.backbone.forward_tokens(inputs, keep=context_idx))  # global mode
-        return self.predictor(context, context_idx, target_idx)
+    def predict_targets(self, inputs: torch.Tensor, masks: Masks) -> torch.Tensor:
+        context = self.agg_head(self.backbone.forward_tokens(inputs, keep=masks.context))  # global mode
+        return self.predictor(context, masks)

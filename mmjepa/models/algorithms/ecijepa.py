@@ -5,6 +5,7 @@ from typing import Dict
 import torch
 from mmpretrain.registry import MODELS
 
+from ..mask_samplers.masks import Masks
 from .ijepa import IJEPA
 
 
@@ -18,7 +19,7 @@ class ECIJEPA(IJEPA):
 
     Args:
         conditioner (dict): Defaults to :class:`PositionConditioner` with conditioning tokens;
-            ``embed_dims`` and ``patch_resolution`` default to the backbone's.
+            ``embed_dims`` and ``layout`` default to the backbone's.
         **kwargs: The arguments of :class:`IJEPA`.
     """
     algorithm_name = 'EC-IJEPA'  # the leaderboard's name (checkpoint provenance, ProvenanceHook)
@@ -28,19 +29,17 @@ class ECIJEPA(IJEPA):
         super().__init__(backbone=backbone, predictor=predictor, **kwargs)
         self.conditioner = MODELS.build(
             conditioner,
-            default_args=dict(embed_dims=self.backbone.embed_dims, patch_resolution=self.backbone.patch_resolution))
+            default_args=dict(embed_dims=self.backbone.embed_dims, layout=self.layout))
         self.target_generator.add_mirror('conditioner', self.conditioner)
 
     def online_modules(self) -> Dict[str, torch.nn.Module]:
         return dict(super().online_modules(), conditioner=self.conditioner)
 
-    def compute_targets(self, inputs: torch.Tensor, context_idx: torch.Tensor,
-                        target_idx: torch.Tensor) -> torch.Tensor:
-        cond = self.target_generator.conditioner(context_idx, role='context')
-        return self.target_generator(inputs, target_idx, **cond)
+    def compute_targets(self, inputs: torch.Tensor, masks: Masks) -> torch.Tensor:
+        cond = self.target_generator.conditioner(masks.context, role='context')
+        return self.target_generator(inputs, masks, **cond)
 
-    def predict_targets(self, inputs: torch.Tensor, context_idx: torch.Tensor,
-                        target_idx: torch.Tensor) -> torch.Tensor:
-        cond = self.conditioner(target_idx, role='target')
-        context = self.backbone.forward_tokens(inputs, keep=context_idx, **cond)
-        return self.predictor(context, context_idx, target_idx)
+    def predict_targets(self, inputs: torch.Tensor, masks: Masks) -> torch.Tensor:
+        cond = self.conditioner(masks.targets, role='target')
+        context = self.backbone.forward_tokens(inputs, keep=masks.context, **cond)
+        return self.predictor(context, masks)

@@ -1,20 +1,23 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """The JEPA context/target encoder: mmpretrain's ViT with no class token, a fixed sin-cos position
 embedding and a forward that computes only the kept tokens."""
+import math
 from typing import Optional
 
 import torch
-from torch.utils.checkpoint import checkpoint
 from mmpretrain.models.backbones import VisionTransformer
 from mmpretrain.models.utils import resize_pos_embed
 from mmpretrain.registry import MODELS
 
 from ...utils.transfer import load_pretrained_strict
-from ..utils import gather_tokens, jepa_init_, sincos_2d_position_embedding, use_attention
+from ..utils import jepa_init_, use_attention
+from ..utils.layout import TokenLayout
+from ..layers.rel_pos_attention import with_rel_pos
+from .token_encoder import TokenEncoder
 
 
 @MODELS.register_module()
-class JEPAViT(VisionTransformer):
+class JEPAViT(TokenEncoder, VisionTransformer):
     """Vision Transformer encoder of `I-JEPA <https://arxiv.org/abs/2301.08243>`_.
 
     Parameter names are those of mmpretrain's :class:`VisionTransformer` (``patch_embed.projection``,
@@ -33,6 +36,12 @@ class JEPAViT(VisionTransformer):
             ([B, D, h, w]), which adds no parameter; ``'avg_featmap'`` adds mmpretrain's pooled-feature LN.
         with_cp (bool): Activation checkpointing of every block in :meth:`forward_tokens` when gradients
             flow (less memory, one more block forward in the backward pass). Defaults to False.
+        mask_token (bool): A learned mask token for masking inside the encoder (SAR-JEPA). Defaults to False.
+        num_register_tokens (int): Register tokens (no position, dropped at the output). Defaults to 0.
+        abs_pos (bool): Add the fixed sin-cos position table. Defaults to True (False: SAR-JEPA, which has
+            relative position only; ``pos_embed`` is then kept, unused, so the key names stay mmpretrain's).
+        rel_pos (dict, optional): Relative position of every block's attention (e.g.
+            ``dict(type='ContextualKeyRPE')``, iRPE on keys), through :class:`RelPosMultiheadAttention`.
         **kwargs: The other arguments of :class:`VisionTransformer`.
     """
     arch_zoo = {
@@ -53,6 +62,10 @@ class JEPAViT(VisionTransformer):
                  arch: str = 'base',
                  out_type: str = 'featmap',
                  with_cp: bool = False,
+                 mask_token: bool = False,
+                 num_register_tokens: int = 0,
+                 abs_pos: bool = True,
+                 rel_pos: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
                  **kwargs):
         if kwargs.pop('with_cls_token', False):
@@ -64,6 +77,10 @@ class JEPAViT(VisionTransformer):
                              f'{patch_size}: the patch grid would drop the remainder; use a multiple of the patch')
         super().__init__(arch=arch, out_type=out_type, with_cls_token=False, init_cfg=init_cfg, **kwargs)
         self.pos_embed.requires_grad_(False)
+        self.abs_pos = abs_pos
+        self.init_token_options(self.embed_dims, mask_token, num_register_tokens)
+        if rel_pos is not None:
+            with_rel_pos(self.layers, rel_pos)
         self.num_heads = self.arch_settings['num_heads']
         use_attention(self.layers)  # faster bf16 attention on the CPU
         # Activation checkpointing of the blocks in forward_tokens (recomputed in the backward pass; only
@@ -82,7 +99,8 @@ class JEPAViT(VisionTransformer):
         if pretrained is None:
             super().init_weights()
             jepa_init_(self)
-            self.pos_embed.data.copy_(sincos_2d_position_embedding(self.embed_dims, self.patch_resolution))
+            self.init_token_weights()
+            self.pos_embed.data.copy_(self.layout.sincos(self.embed_dims))
             return
         if self._is_init:
             return
@@ -90,31 +108,31 @@ class JEPAViT(VisionTransformer):
                                map_location=pretrained.get('map_location', 'cpu'))
         self._is_init = True
 
-    def forward_tokens(self, x: torch.Tensor, keep: Optional[torch.Tensor] = None,
-                       cond_tokens: Optional[torch.Tensor] = None,
-                       cond_shift: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Encode the patches of ``x`` ([B, 3, H, W]) listed in ``keep`` ([B, K] flat raster indices; all
-        patches when None). Returns the last layer's normalised tokens, [B, K, D].
+    @property
+    def layout(self) -> TokenLayout:
+        """The patch grid of the configured ``img_size``."""
+        return TokenLayout(self.patch_resolution)
 
-        Optional conditioning (EC-IJEPA; both None at transfer time and for I-JEPA): ``cond_tokens``
-        ([B, M, D]) are appended to the patch tokens, attended to by every block and dropped at the output;
-        ``cond_shift`` ([B, 1, D]) is added to every patch token after the position embedding.
-        """
+    def layout_of(self, x: torch.Tensor) -> TokenLayout:
+        stride = self.patch_embed.projection.stride
+        return TokenLayout((math.ceil(x.shape[-2] / stride[0]), math.ceil(x.shape[-1] / stride[1])))
+
+    def embed(self, x: torch.Tensor):
         x, patch_resolution = self.patch_embed(x)
-        x = x + resize_pos_embed(self.pos_embed, self.patch_resolution, patch_resolution,
-                                 mode=self.interpolate_mode, num_extra_tokens=0)
-        if keep is not None:
-            x = gather_tokens(x, keep)
-        if cond_shift is not None:
-            x = x + cond_shift
-        num_patches = x.shape[1]
-        if cond_tokens is not None:
-            x = torch.cat([x, cond_tokens.to(x.dtype)], dim=1)
-        x = self.pre_norm(self.drop_after_pos(x))
-        for layer in self.layers:
-            if self.with_cp and x.requires_grad:
-                x = checkpoint(layer, x, use_reentrant=False)
-            else:
-                x = layer(x)
-        x = x[:, :num_patches]
-        return self.ln1(x) if self.final_norm else x
+        return x, TokenLayout(patch_resolution)
+
+    def position_table(self, layout: TokenLayout) -> Optional[torch.Tensor]:
+        """The fixed sin-cos table, resized to ``layout`` (another input size); None without ``abs_pos``."""
+        if not self.abs_pos:
+            return None
+        return resize_pos_embed(self.pos_embed, self.patch_resolution, layout.grid, mode=self.interpolate_mode,
+                                num_extra_tokens=0)
+
+    def forward(self, x: torch.Tensor):
+        """mmpretrain's ``forward`` (the downstream interface); with registers, a mask token, relative
+        position or no absolute position, the same outputs computed by :meth:`forward_tokens`."""
+        if self.abs_pos and self.register_tokens is None and not self.uses_rel_pos:
+            return super().forward(x)
+        layout = self.layout_of(x)
+        outs = self.forward_tokens(x, out_indices=self.out_indices)
+        return tuple(self._format_output(tokens, layout.grid) for tokens in outs)

@@ -1,13 +1,14 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """Conditioning of an encoder on the patch positions of another window (EC-IJEPA)."""
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional
 
 import torch
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 from torch import nn
 
-from ..utils import gather_tokens, jepa_init_, sincos_2d_position_embedding
+from ..utils import gather_tokens, jepa_init_
+from ..utils.layout import TokenLayout
 
 
 @MODELS.register_module()
@@ -16,7 +17,7 @@ class PositionConditioner(BaseModule):
 
     **An interpretation**: the paper conditions the context encoder on the target positions and the target
     encoder on the context positions, but its exact operator is not public. Here each position ``p`` becomes
-    ``W PE(p) + e_role``, with ``PE`` the encoder's fixed 2-D sin-cos table, ``W`` a learned Linear and
+    ``W PE(p) + e_role``, with ``PE`` the encoder's fixed sin-cos table, ``W`` a learned Linear and
     ``e_role`` a learned type embedding telling target positions (given to the context encoder) from context
     positions (given to the target encoder). ``mode='tokens'`` (default) returns one conditioning token per
     position (``cond_tokens``: appended to the encoder input, dropped at its output);
@@ -25,13 +26,13 @@ class PositionConditioner(BaseModule):
 
     Args:
         embed_dims (int): Encoder width.
-        patch_resolution (Sequence[int]): Patch grid (rows, cols).
+        layout (TokenLayout): The encoder's token layout (the table is its sin-cos table).
         mode (str): ``'tokens'`` or ``'add'``. Defaults to ``'tokens'``.
     """
     ROLES = ('target', 'context')
     MODES = ('tokens', 'add')
 
-    def __init__(self, embed_dims: int, patch_resolution: Sequence[int], mode: str = 'tokens',
+    def __init__(self, embed_dims: int, layout: TokenLayout, mode: str = 'tokens',
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if mode not in self.MODES:
@@ -39,7 +40,7 @@ class PositionConditioner(BaseModule):
         self.mode = mode
         self.proj = nn.Linear(embed_dims, embed_dims)
         self.type_embed = nn.Parameter(torch.zeros(len(self.ROLES), embed_dims))
-        self.register_buffer('pos_embed', sincos_2d_position_embedding(embed_dims, tuple(patch_resolution)),
+        self.register_buffer('pos_embed', layout.sincos(embed_dims),
                              persistent=False)
 
     def init_weights(self):

@@ -1,4 +1,5 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
+from .masks import Masks
 from .multiblock import MultiBlockMaskSampler
 
-__all__ = ['MultiBlockMaskSampler']
+__all__ = ['Masks', 'MultiBlockMaskSampler']

@@ -8,6 +8,8 @@ import torch
 from mmpretrain.registry import MODELS
 from mmengine.utils import to_2tuple
 
+from .masks import Masks
+
 Range = Tuple[float, float]
 
 
@@ -96,6 +98,10 @@ class MultiBlockMaskSampler:
                 raise ValueError(f'min_keep={min_keep} is too large: the smallest {name} block on a '
                                  f'{self.height}x{self.width} grid is {h}x{w} = {h * w} patches; lower min_keep '
                                  f'or raise {name}_scale')
+
+    @property
+    def input_size(self) -> Tuple[int, int]:
+        return self.height, self.width
 
     @property
     def num_patches(self) -> int:
@@ -188,8 +194,8 @@ class MultiBlockMaskSampler:
         14 x 14 grid, on one core).
 
         Returns:
-            tuple[Tensor, Tensor]: context indices ``[B, Kc]`` and target indices ``[T, B, Kt]`` (int64, flat
-            raster patch indices, sorted within each block).
+            Masks: context indices ``[B, Kc]`` and target indices ``[T, B, Kt]`` (int64, flat raster patch
+            indices, sorted within each block).
         """
         u_target, u_context = torch.rand(2, generator=generator).tolist()
         th, tw = self.block_size(u_target, self.target_scale, self.target_aspect_ratio)
@@ -218,7 +224,7 @@ class MultiBlockMaskSampler:
             context, counts = self._fallback(context, counts, target_masks, top * num_cols + left, table,
                                              (ch, cw), num_cols, generator)
         context_idx = self._first_indices(context, counts)
-        return torch.from_numpy(context_idx), torch.from_numpy(target_idx)
+        return Masks(torch.from_numpy(context_idx), torch.from_numpy(target_idx))
 
     def _fallback(self, context, counts, target_masks, corners, table, size, num_cols, generator):
         """Contexts of the images whose first candidate keeps ``min_keep`` patches or fewer: their other

@@ -1,6 +1,6 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """The narrow ViT that predicts target-block representations from the context tokens."""
-from typing import Optional, Sequence
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -11,7 +11,9 @@ from mmpretrain.models.utils import MultiheadAttention
 from mmpretrain.registry import MODELS
 from torch import nn
 
-from ..utils import gather_tokens, jepa_init_, sincos_2d_position_embedding, use_attention
+from ..mask_samplers.masks import Masks
+from ..utils import gather_tokens, jepa_init_, use_attention
+from ..utils.layout import TokenLayout
 
 
 def last_layer_on_queries(layer: TransformerEncoderLayer, x: torch.Tensor, num_queries: int) -> torch.Tensor:
@@ -49,7 +51,7 @@ class JEPAPredictor(BaseModule):
     Args:
         embed_dims (int): Encoder width D (set by the algorithm from its backbone).
         num_heads (int): Attention heads (the official code uses the encoder's).
-        patch_resolution (Sequence[int]): Patch grid (rows, cols) of the encoder.
+        layout (TokenLayout): Token layout of the encoder (sizes the position table).
         predictor_dims (int): Predictor width. Defaults to 384.
         depth (int): Number of transformer blocks. Defaults to 6.
         mlp_ratio (float): Hidden width of the MLP relative to ``predictor_dims``. Defaults to 4.
@@ -60,7 +62,7 @@ class JEPAPredictor(BaseModule):
     def __init__(self,
                  embed_dims: int,
                  num_heads: int,
-                 patch_resolution: Sequence[int],
+                 layout: TokenLayout,
                  predictor_dims: int = 384,
                  depth: int = 6,
                  mlp_ratio: float = 4.,
@@ -68,8 +70,8 @@ class JEPAPredictor(BaseModule):
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
-        self.patch_resolution = tuple(patch_resolution)
-        num_patches = self.patch_resolution[0] * self.patch_resolution[1]
+        self.layout = layout
+        num_patches = layout.num_tokens
         self.embed = nn.Linear(embed_dims, predictor_dims)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dims))
         self.pos_embed = nn.Parameter(torch.zeros(1, num_patches, predictor_dims), requires_grad=False)
@@ -92,19 +94,20 @@ class JEPAPredictor(BaseModule):
         if not (isinstance(self.init_cfg, dict) and self.init_cfg['type'] == 'Pretrained'):
             jepa_init_(self)
             nn.init.trunc_normal_(self.mask_token, std=0.02)
-            self.pos_embed.data.copy_(sincos_2d_position_embedding(self.pos_embed.shape[-1], self.patch_resolution))
+            self.pos_embed.data.copy_(self.layout.sincos(self.pos_embed.shape[-1]))
 
-    def forward(self, context: torch.Tensor, context_idx: torch.Tensor, target_idx: torch.Tensor) -> torch.Tensor:
+    def forward(self, context: torch.Tensor, masks: Masks) -> torch.Tensor:
         """Predict the target blocks.
 
         Args:
             context (Tensor): Encoded context tokens, [B, Kc, D].
-            context_idx (Tensor): Their patch indices, [B, Kc].
-            target_idx (Tensor): Patch indices of the target blocks, [T, B, Kt].
+            masks (Masks): ``context`` [B, Kc], the indices of those tokens, and ``targets`` [T, B, Kt],
+                the indices of the target blocks.
 
         Returns:
             Tensor: Predictions [T*B, Kt, D], block-major (block t of every image, then block t+1).
         """
+        context_idx, target_idx = masks.context, masks.targets
         num_blocks, batch_size, num_target = target_idx.shape
         pos = self.pos_embed.expand(batch_size, -1, -1)
         x = self.embed(context) + gather_tokens(pos, context_idx)

@@ -1,6 +1,5 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """DMT-JEPA's discriminative targets: EMA encoder features aggregated over similar neighbours."""
-import math
 from typing import Dict, Optional, Tuple
 
 import torch
@@ -33,7 +32,8 @@ class DMTTargetGenerator(EMATargetGenerator):
         similarity_dtype (str): Precision of the neighbours' cosine similarities (:func:`topk_neighbours`):
             ``'float32'`` (default) or ``'bfloat16'``, the official code's (its selection under bf16
             autocast picks another top-k set for some patches; see configs/dmtjepa/README.md).
-        normalize (bool): LayerNorm (no affine) on the encoder output. Defaults to True.
+        **kwargs: The EMA regime's arguments (``momentum``, ``total_steps``, ``normalize``) of
+            :class:`EMATargetGenerator`.
     """
 
     def __init__(self,
@@ -43,8 +43,8 @@ class DMTTargetGenerator(EMATargetGenerator):
                  border: str = 'wrap',
                  official_query_order: bool = False,
                  similarity_dtype: str = 'float32',
-                 normalize: bool = True):
-        super().__init__(encoder, normalize=normalize)
+                 **kwargs):
+        super().__init__(encoder, **kwargs)
         if num_neighbours < 1 or num_neighbours > window_size**2 - 1:
             raise ValueError(f'num_neighbours={num_neighbours} must be in [1, window_size**2 - 1 = '
                              f'{window_size**2 - 1}]')
@@ -67,11 +67,6 @@ class DMTTargetGenerator(EMATargetGenerator):
             self._tables[key] = (index.to(device), None if bool(valid.all()) else valid.to(device))
         return self._tables[key]
 
-    def grid_size(self, images: torch.Tensor) -> Tuple[int, int]:
-        """The encoder's patch grid for ``images`` (stride ``patch_size``, padded up)."""
-        stride = self.encoder.patch_embed.projection.stride
-        return math.ceil(images.shape[-2] / stride[0]), math.ceil(images.shape[-1] / stride[1])
-
     @torch.no_grad()
     def features(self, images: torch.Tensor, **encoder_kwargs) -> torch.Tensor:
         """Per-patch DMT targets of the whole image, [B, N, D]."""
@@ -81,7 +76,9 @@ class DMTTargetGenerator(EMATargetGenerator):
                                "target_generator.add_mirror('agg_head', online_head)")
         x = super().features(images, **encoder_kwargs)
         batch_size, num, dims = x.shape
-        grid = self.grid_size(images)
+        grid = self.encoder.layout_of(images).grid
+        if len(grid) != 2:
+            raise ValueError(f'DMTTargetGenerator needs a 2-D token grid (a patch grid); the encoder gives {grid}')
         if grid[0] * grid[1] != num:
             raise ValueError(f'{num} tokens do not fill the {grid[0]}x{grid[1]} patch grid of {tuple(images.shape)}')
         index, valid = self.neighbours(grid, x.device)

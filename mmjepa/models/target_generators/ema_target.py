@@ -1,36 +1,120 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
-"""I-JEPA's target: an EMA copy of the context encoder, run on the full image."""
+"""The EMA target regime: a frozen copy of the online encoder (and of other online modules), moved towards
+them after every optimizer step with a scheduled momentum, run on the full input."""
 import copy
-from typing import List, Mapping, Tuple, Union
+import warnings
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
+from mmengine.logging import MessageHub
 from mmpretrain.registry import MODELS
 from torch import nn
 
-from ..utils import ema_update_, gather_tokens
+from ..utils import ema_update_, gather_tokens, linear_momentum
+from .base import TargetGenerator
 
 
 @MODELS.register_module()
-class EMATargetGenerator(nn.Module):
+class EMATargetGenerator(TargetGenerator):
     """Targets of `I-JEPA <https://arxiv.org/abs/2301.08243>`_: the EMA target encoder's last-layer tokens
-    of the whole image, layer-normalised without affine parameters, gathered per target block.
+    of the whole input, layer-normalised without affine parameters, gathered per target set.
 
     The algorithm builds it with its context encoder (``encoder``), of which it keeps a frozen copy; it
     owns no gradient. Other online modules whose target side must be an EMA copy (DMT-JEPA's aggregation
     head, EC-IJEPA's position conditioner) are registered with :meth:`add_mirror`; :meth:`sync` and
-    :meth:`update` then take ``{name: online module}`` and move every copy in one fused EMA step.
+    :meth:`ema_step` then take ``{name: online module}`` and move every copy in one fused EMA step.
+
+    **The regime.** The update ``θ̄ ← m θ̄ + (1 - m) θ`` (``m`` linear from ``momentum[0]`` at step 0 to
+    ``momentum[1]`` at ``total_steps``) is made right after each optimizer step, as in the official code, so a
+    checkpoint written after step ``k`` holds the official target of step ``k``. :meth:`end_step` leaves it
+    due; :meth:`update_target` makes it (the algorithm's ``train_step`` for unwrapped models,
+    :class:`mmjepa.engine.hooks.TargetEMAHook` for DDP and FSDP). A loop that calls ``loss`` itself without
+    updating gets the due update at the start of the next step (:meth:`begin_step`, with a warning once);
+    under FSDP (``ema_in_forward = False``) that is an error, since the update must run outside the forward.
 
     Args:
         encoder (nn.Module): The context encoder to mirror.
+        momentum (tuple): EMA momentum at the first and last step, linear in between. Defaults to
+            (0.996, 1.0).
+        total_steps (int, optional): Steps of the momentum schedule; by default the run's ``max_iters``.
         normalize (bool): Apply the non-affine LayerNorm of the official code. Defaults to True.
     """
+    needs_encoder = True
 
-    def __init__(self, encoder: nn.Module, normalize: bool = True):
+    def __init__(self, encoder: nn.Module, momentum: Sequence[float] = (0.996, 1.0),
+                 total_steps: Optional[int] = None, normalize: bool = True):
         super().__init__()
+        if len(momentum) != 2 or not 0 <= momentum[0] <= momentum[1] <= 1:
+            raise ValueError(f'model.target_generator.momentum={tuple(momentum)} must be (start, end) with '
+                             '0 <= start <= end <= 1')
+        self.momentum = tuple(momentum)
+        self.total_steps = total_steps
         self.encoder = copy.deepcopy(encoder).requires_grad_(False)
         self.normalize = normalize
         self.mirrored = ['encoder']
+        # Momentum of the update due after the last step's optimizer step (None: made or dropped). Not saved:
+        # checkpoints are written after the update (TargetEMAHook runs before the checkpoint hooks).
+        self._due_momentum: Optional[float] = None
+        # Whether begin_step may make a due update itself (False under FSDP: it must run outside the forward).
+        self.ema_in_forward = True
+        self._warned_late = False
+
+    # ------------------------------------------------------------------------------------------- regime
+    def evaluated_encoder(self, online_encoder: nn.Module) -> nn.Module:
+        """The EMA target encoder (I-JEPA's evaluation protocol)."""
+        return self.encoder
+
+    def encoders(self) -> List[nn.Module]:
+        return [self.encoder]
+
+    def schedule_steps(self) -> int:
+        if self.total_steps is not None:
+            return self.total_steps
+        max_iters = MessageHub.get_current_instance().get_info('max_iters')
+        if max_iters is None:
+            raise RuntimeError('The EMA momentum schedule needs the run length: run under an mmengine Runner '
+                               'or set model.target_generator.total_steps')
+        return max_iters
+
+    def momentum_at(self, step: int) -> float:
+        """EMA momentum of the update made after optimizer step ``step`` (the official generator's
+        ``step``-th value: 0.996 after step 0, whatever the run length)."""
+        if step == 0:
+            return self.momentum[0]
+        return linear_momentum(step, self.schedule_steps(), *self.momentum)
+
+    def begin_step(self, online: Mapping[str, nn.Module]) -> None:
+        if self._due_momentum is None:
+            return
+        if not self.ema_in_forward:
+            raise RuntimeError('The EMA update after the previous optimizer step was not made; under FSDP it '
+                               'must run outside the forward: add TargetEMAHook to custom_hooks, or call '
+                               'mmjepa.engine.hooks.fsdp_update_target(model) after each optimizer step')
+        if not self._warned_late:
+            warnings.warn('The EMA update after the previous optimizer step was made at the start of the next '
+                          'step; call model.update_target() after each optimizer step (TargetEMAHook does) so '
+                          'that the target encoder you save includes the last update')
+            self._warned_late = True
+        self.update_target(online)
+
+    def end_step(self, step: int) -> Dict[str, torch.Tensor]:
+        momentum = self._due_momentum = self.momentum_at(step)
+        return dict(ema_momentum=torch.tensor(momentum))
+
+    @property
+    def update_due(self) -> bool:
+        return self._due_momentum is not None
+
+    def update_target(self, online: Mapping[str, nn.Module]) -> bool:
+        if self._due_momentum is None:
+            return False
+        momentum, self._due_momentum = self._due_momentum, None
+        self.ema_step(online, momentum)
+        return True
+
+    def skip_update(self) -> None:
+        self._due_momentum = None
 
     def add_mirror(self, name: str, online: nn.Module) -> None:
         """Keep a frozen EMA copy of another online module as ``self.<name>`` (its keys are saved with the
@@ -54,7 +138,7 @@ class EMATargetGenerator(nn.Module):
         for target, source in zip(*self._pairs(online)):
             target.load_state_dict(source.state_dict())
 
-    def update(self, online: Union[nn.Module, Mapping[str, nn.Module]], momentum: float) -> None:
+    def ema_step(self, online: Union[nn.Module, Mapping[str, nn.Module]], momentum: float) -> None:
         """One EMA step of every mirrored module towards its online module (as in :meth:`sync`)."""
         ema_update_(*self._pairs(online), momentum)
 
@@ -66,9 +150,10 @@ class EMATargetGenerator(nn.Module):
         return F.layer_norm(h, h.shape[-1:]) if self.normalize else h
 
     @torch.no_grad()
-    def forward(self, images: torch.Tensor, target_idx: torch.Tensor, **encoder_kwargs) -> torch.Tensor:
-        """Targets of every block, [T*B, Kt, D] block-major (matching the predictor's output)."""
-        return gather_tokens(self.features(images, **encoder_kwargs), target_idx)
+    def forward(self, images: torch.Tensor, masks, **encoder_kwargs) -> torch.Tensor:
+        """Targets of every target set of ``masks`` (:class:`Masks`), [T*S, Kt, D] block-major (matching the
+        predictor's output)."""
+        return gather_tokens(self.features(images, **encoder_kwargs), masks.targets)
 
     def train(self, mode: bool = True):
         # The EMA encoder always runs deterministically (no drop path / dropout), as in the official code.

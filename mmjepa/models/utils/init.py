@@ -4,13 +4,13 @@ from torch import nn
 
 
 def jepa_init_(module: nn.Module, std: float = 0.02) -> None:
-    """Truncated normal (``std``) for every Linear and Conv2d weight, zero biases, LayerNorm 1/0.
+    """Truncated normal (``std``) for every Linear and Conv1d/2d weight, zero biases, LayerNorm 1/0.
 
     The official ``init_model`` re-applies this to all Linear layers after construction, which undoes the
     ViT's depth rescaling of ``attn.proj``/``mlp.fc2``; mmpretrain's Xavier init of the FFN is overridden too.
     """
     for m in module.modules():
-        if isinstance(m, (nn.Linear, nn.Conv2d)):
+        if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d)):
             nn.init.trunc_normal_(m.weight, std=std)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
