@@ -1,4 +1,5 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
+from .contiguous import ContiguousRunMaskSampler
 from .multiblock import MultiBlockMaskSampler
 
-__all__ = ['MultiBlockMaskSampler']
+__all__ = ['ContiguousRunMaskSampler', 'MultiBlockMaskSampler']
