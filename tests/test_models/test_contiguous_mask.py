@@ -5,10 +5,10 @@ import time
 import numpy as np
 import pytest
 import torch
+from mmpretrain.registry import MODELS
 
 from mmjepa.models import ContiguousRunMaskSampler
 from mmjepa.models.mask_samplers.masks import Masks
-from mmpretrain.registry import MODELS
 
 
 def reference_mask(num_keep, n, min_run, rng):
