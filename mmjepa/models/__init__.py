@@ -8,3 +8,4 @@ from .losses import *  # noqa: F401,F403
 from .mask_samplers import *  # noqa: F401,F403
 from .predictors import *  # noqa: F401,F403
 from .target_generators import *  # noqa: F401,F403
+from .tokenizers import *  # noqa: F401,F403

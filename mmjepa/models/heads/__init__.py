@@ -1,4 +1,5 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
+from .attentive_pooling import AttentivePoolingClsHead
 from .local_agg_head import LocalAggHead
 
-__all__ = ['LocalAggHead']
+__all__ = ['AttentivePoolingClsHead', 'LocalAggHead']
