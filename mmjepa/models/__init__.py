@@ -3,6 +3,7 @@ from .algorithms import *  # noqa: F401,F403
 from .backbones import *  # noqa: F401,F403
 from .conditioners import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .mask_samplers import *  # noqa: F401,F403
 from .predictors import *  # noqa: F401,F403
