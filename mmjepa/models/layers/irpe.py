@@ -22,11 +22,11 @@ def piecewise_bucket(distance: torch.Tensor, alpha: float, beta: float, gamma: f
 
 
 def product_buckets(coords: torch.Tensor, alpha: float, beta: float, gamma: float) -> torch.Tensor:
-    """Bucket ids [N, N] of iRPE's product method for 2-D grid coordinates [N, 2] (row, column): the
+    """Bucket ids [..., N, N] of iRPE's product method for 2-D grid coordinates [..., N, 2] (row, column): the
     offset ``coords[i] - coords[j]`` (query minus key) is bucketed per axis by :func:`piecewise_bucket`,
     and the two buckets are combined as ``(row + b) * (2b + 1) + (column + b)``, ``b = int(beta)``."""
     b = int(beta)
-    offsets = coords[:, None, :] - coords[None, :, :]
+    offsets = coords.unsqueeze(-2) - coords.unsqueeze(-3)
     rows = piecewise_bucket(offsets[..., 0], alpha, beta, gamma) + b
     cols = piecewise_bucket(offsets[..., 1], alpha, beta, gamma) + b
     return rows * (2 * b + 1) + cols
@@ -81,7 +81,7 @@ class ContextualKeyRPE(nn.Module):
                                                             num_buckets))
 
     def bucket_ids(self, coords: torch.Tensor, num_prefix_tokens: int = 0) -> torch.Tensor:
-        """Bucket ids [P + N, P + N] of the tokens; prefix rows/columns hold the prefix bucket (last id)."""
+        """Bucket ids [..., P + N, P + N] of the tokens; prefix rows/columns hold the prefix bucket (last id)."""
         ids = product_buckets(coords, self.alpha, self.beta, self.gamma)
         if num_prefix_tokens:
             ids = nn.functional.pad(ids, (num_prefix_tokens, 0, num_prefix_tokens, 0),
@@ -89,13 +89,15 @@ class ContextualKeyRPE(nn.Module):
         return ids
 
     def forward(self, q: torch.Tensor, coords: torch.Tensor, num_prefix_tokens: int = 0) -> torch.Tensor:
-        """q [B, H, P + N, head_dims] (unscaled queries), coords [N, 2] int64 grid coordinates (row, column)
-        of the N spatial tokens -> bias [B, H, P + N, P + N] to add to the scaled attention logits."""
+        """q [B, H, P + N, head_dims] (unscaled queries), coords [N, 2] or, per sequence, [B, N, 2] int64 grid
+        coordinates (row, column) of the N spatial tokens -> bias [B, H, P + N, P + N] to add to the scaled
+        attention logits."""
         if q.dim() != 4 or q.shape[1] != self.num_heads or q.shape[-1] != self.head_dims:
             raise ValueError(f'ContextualKeyRPE expects q [B, {self.num_heads}, L, {self.head_dims}], got '
                              f'{tuple(q.shape)}')
-        if coords.dim() != 2 or coords.shape[1] != 2 or coords.shape[0] + num_prefix_tokens != q.shape[2]:
-            raise ValueError(f'ContextualKeyRPE: coords must be [N, 2] with N + num_prefix_tokens '
+        if coords.dim() not in (2, 3) or coords.shape[-1] != 2 or coords.shape[-2] + num_prefix_tokens != q.shape[2] \
+                or (coords.dim() == 3 and coords.shape[0] != q.shape[0]):
+            raise ValueError(f'ContextualKeyRPE: coords must be [N, 2] or [B, N, 2] with N + num_prefix_tokens '
                              f'({num_prefix_tokens}) = {q.shape[2]} tokens, got {tuple(coords.shape)}')
         if coords.is_floating_point():
             raise ValueError('ContextualKeyRPE: coords must be integer grid coordinates (int64)')
@@ -106,8 +108,11 @@ class ContextualKeyRPE(nn.Module):
         # q . r for every bucket: [B, H, L, K]; then pick bucket ids[i, j] in row i
         table = torch.einsum('bhld,hdk->bhlk', spatial_q, self.lookup_table_weight.to(q.dtype))
         rows = table.shape[2]
-        flat = (ids + torch.arange(rows, device=q.device)[:, None] * table.shape[-1]).flatten()
-        bias = table.flatten(2).index_select(2, flat).view(batch, heads, rows, rows)
+        if ids.dim() == 2:  # one layout for the batch: a single index_select
+            flat = (ids + torch.arange(rows, device=q.device)[:, None] * table.shape[-1]).flatten()
+            bias = table.flatten(2).index_select(2, flat).view(batch, heads, rows, rows)
+        else:
+            bias = table.gather(3, ids.unsqueeze(1).expand(batch, heads, rows, rows))
         if zero_prefix:
             bias = nn.functional.pad(bias, (num_prefix_tokens, 0, num_prefix_tokens, 0))
         return bias

@@ -12,9 +12,10 @@ from ..utils.attention import attention
 
 class RelPosMultiheadAttention(MultiheadAttention):
     """mmpretrain's ``MultiheadAttention`` (same parameter names: ``qkv``, ``proj``) whose logits get the
-    bias of a relative position module ``rel_pos`` (``forward(q [B, H, N, hd], coords [N | B, N, ndim]) ->
-    [B, H, N, N]``, added to the scaled logits) between the ``span`` tokens; other tokens (registers,
-    conditioning) get none. Without ``coords`` it is the plain attention.
+    bias of a relative position module ``rel_pos`` (``forward(q [B, H, P + N, hd], coords [N | B, N, ndim],
+    num_prefix_tokens=P) -> [B, H, P + N, P + N]``, added to the scaled logits) among the prefix (register)
+    tokens and the ``span`` tokens; tokens after the span (conditioning) get none. Without ``coords`` it is
+    the plain attention.
 
     Build it from an existing layer's attention with :func:`with_rel_pos`.
     """
@@ -27,12 +28,12 @@ class RelPosMultiheadAttention(MultiheadAttention):
         bias = None
         if coords is not None:
             start, num = span if span is not None else (0, num_tokens)
-            rel = self.rel_pos(q[:, :, start:start + num], coords).to(q.dtype)
-            if num == num_tokens:
+            rel = self.rel_pos(q[:, :, :start + num], coords, num_prefix_tokens=start).to(q.dtype)
+            if start + num == num_tokens:
                 bias = rel
             else:
                 bias = q.new_zeros(batch_size, self.num_heads, num_tokens, num_tokens)
-                bias[:, :, start:start + num, start:start + num] = rel
+                bias[:, :, :start + num, :start + num] = rel
         out = attention(q, k, v, attn_mask=bias, dropout_p=self.attn_drop if self.training else 0.)
         out = out.transpose(1, 2).reshape(batch_size, num_tokens, self.embed_dims)
         out = self.out_drop(self.gamma1(self.proj_drop(self.proj(out))))
