@@ -1,7 +1,9 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 from .base import BaseJEPA
 from .dmtjepa import DMTJEPA
+from .ecgjepa import ECGJEPA
 from .ecijepa import ECIJEPA
 from .ijepa import IJEPA
+from .sarjepa import SARJEPA
 
-__all__ = ['BaseJEPA', 'DMTJEPA', 'ECIJEPA', 'IJEPA']
+__all__ = ['BaseJEPA', 'DMTJEPA', 'ECGJEPA', 'ECIJEPA', 'IJEPA', 'SARJEPA']

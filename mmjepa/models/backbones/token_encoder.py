@@ -7,6 +7,7 @@ import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
+from ..layers.rel_pos_attention import run_block
 from ..utils import gather_tokens
 from ..utils.layout import TokenLayout
 
@@ -47,7 +48,7 @@ class TokenEncoder:
     def forward_tokens(self, x: torch.Tensor, keep: Optional[torch.Tensor] = None,
                        hidden: Optional[torch.Tensor] = None, sequences_per_sample: int = 1,
                        cond_tokens: Optional[torch.Tensor] = None, cond_shift: Optional[torch.Tensor] = None,
-                       out_indices: Optional[Sequence[int]] = None):
+                       out_indices: Optional[Sequence[int]] = None, with_registers: bool = False):
         """Encode the tokens of ``x`` listed in ``keep`` ([S, K] indices in the layout's raster order; all
         tokens when None). Returns the last layer's normalised tokens, [S, K, D].
 
@@ -59,6 +60,8 @@ class TokenEncoder:
             cond_shift (Tensor, optional): [S, 1, D] added to every token after the position embedding.
             out_indices (Sequence[int], optional): return the tokens after each of these blocks instead (a
                 list; the final norm applies to the last block's), for the downstream ``forward``.
+            with_registers (bool): keep the register tokens at the front of the output (ECG-JEPA's
+                evaluation attends to them). Defaults to False.
         """
         x, layout = self.embed(x)
         pos = self.position_table(layout)
@@ -79,6 +82,7 @@ class TokenEncoder:
         if cond_shift is not None:
             x = x + cond_shift
         start, num = self.num_register_tokens, x.shape[1]
+        first = 0 if with_registers else start  # the first output token
         if self.register_tokens is not None:
             x = torch.cat([self.register_tokens.expand(x.shape[0], -1, -1).to(x.dtype), x], dim=1)
         if cond_tokens is not None:
@@ -93,24 +97,16 @@ class TokenEncoder:
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
             if self.with_cp and x.requires_grad:
-                x = checkpoint(self._block, layer, x, coords, start, num, use_reentrant=False)
+                x = checkpoint(run_block, layer, x, coords, (start, num), use_reentrant=False)
             else:
-                x = self._block(layer, x, coords, start, num)
+                x = run_block(layer, x, coords, (start, num))
             if out_indices is not None and i in out_indices:
-                tokens = x[:, start:start + num]
+                tokens = x[:, first:start + num]
                 outs.append(self.ln1(tokens) if i == last and self.final_norm else tokens)
         if out_indices is not None:
             return outs
-        x = x[:, start:start + num]
+        x = x[:, first:start + num]
         return self.ln1(x) if self.final_norm else x
-
-    @staticmethod
-    def _block(layer: nn.Module, x: torch.Tensor, coords: Optional[torch.Tensor], start: int,
-               num: int) -> torch.Tensor:
-        if coords is None:
-            return layer(x)
-        x = x + layer.attn(layer.ln1(x), coords=coords, span=(start, num))
-        return layer.ffn(layer.ln2(x), identity=x)
 
     def layout_of(self, x: torch.Tensor) -> TokenLayout:
         """The token layout of the input ``x``."""

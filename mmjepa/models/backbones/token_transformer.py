@@ -33,6 +33,8 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
             (their mean, [B, D]). Defaults to ``'raw'``.
         out_indices (int | Sequence[int]): Blocks whose output :meth:`forward` returns. Defaults to -1.
         num_register_tokens (int): Defaults to 0. mask_token (bool): Defaults to False.
+        output_registers (bool): :meth:`forward` keeps the register tokens in front of the others (ECG-JEPA's
+            evaluation: the probe attends to them, fine-tuning reads the first). Defaults to False.
         abs_pos (bool): Add the fixed sin-cos table. Defaults to True. rel_pos (dict, optional): see JEPAViT.
         drop_path_rate (float): Stochastic depth, linear over the blocks. Defaults to 0.
         with_cp (bool): Activation checkpointing in :meth:`forward_tokens`. Defaults to False.
@@ -46,6 +48,7 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
                  out_type: str = 'raw',
                  out_indices: Union[int, Sequence[int]] = -1,
                  num_register_tokens: int = 0,
+                 output_registers: bool = False,
                  mask_token: bool = False,
                  abs_pos: bool = True,
                  rel_pos: Optional[dict] = None,
@@ -83,6 +86,7 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
                                                            else out_indices)]
         self.with_cp = with_cp
         self.init_token_options(self.embed_dims, mask_token, num_register_tokens)
+        self.output_registers = output_registers
 
     @property
     def layout(self) -> TokenLayout:
@@ -99,7 +103,9 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
             return None
         if layout.grid == self.layout.grid:
             return self.pos_embed
-        return layout.sincos(self.embed_dims).to(self.pos_embed)  # another input length: its own table
+        # Another input size (ECG-JEPA's 2.5 s evaluation crops): the table of that layout; on a 1-D layout
+        # these are the first rows of the configured table, as the official code takes them.
+        return layout.sincos(self.embed_dims).to(self.pos_embed)
 
     def init_weights(self):
         pretrained = self.init_cfg if isinstance(self.init_cfg, dict) and self.init_cfg['type'] == 'Pretrained' \
@@ -116,5 +122,5 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
         self._is_init = True
 
     def forward(self, x: torch.Tensor):
-        outs = self.forward_tokens(x, out_indices=self.out_indices)
+        outs = self.forward_tokens(x, out_indices=self.out_indices, with_registers=self.output_registers)
         return tuple(t if self.out_type == 'raw' else t.mean(dim=1) for t in outs)

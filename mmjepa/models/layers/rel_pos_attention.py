@@ -51,3 +51,13 @@ def with_rel_pos(layers: nn.ModuleList, rel_pos: dict) -> nn.ModuleList:
         attn.__class__ = RelPosMultiheadAttention
         attn.rel_pos = MODELS.build(rel_pos, default_args=dict(head_dims=attn.head_dims, num_heads=attn.num_heads))
     return layers
+
+
+def run_block(layer: nn.Module, x: torch.Tensor, coords: Optional[torch.Tensor] = None,
+              span: Optional[Tuple[int, int]] = None) -> torch.Tensor:
+    """``layer(x)`` for an mmpretrain ``TransformerEncoderLayer``, with the token coordinates given to its
+    :class:`RelPosMultiheadAttention` when ``coords`` is not None (the same pre-norm residual block)."""
+    if coords is None:
+        return layer(x)
+    x = x + layer.attn(layer.ln1(x), coords=coords, span=span)
+    return layer.ffn(layer.ln2(x), identity=x)

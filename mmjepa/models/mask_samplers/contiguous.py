@@ -148,6 +148,10 @@ class ContiguousRunMaskSampler:
         targets = np.flatnonzero(~kept).reshape(batch_size, n - num_keep) - rows
         return Masks(context=torch.from_numpy(context), targets=torch.from_numpy(targets)[None])
 
+    @property
+    def input_size(self):
+        return (self.num_tokens, )
+
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(input_size={(self.num_tokens, )}, keep_ratio={self.keep_ratio}, '
                 f'min_run={self.min_run})')

@@ -68,5 +68,9 @@ class SignalPatchEmbed(BaseModule):
         tokens = self.proj(x).transpose(1, 2)
         return tokens, TokenLayout((length // self.patch_size, ))
 
+    def layout_of(self, x: torch.Tensor) -> TokenLayout:
+        """The token layout of the signals ``x`` [B, C, T]."""
+        return TokenLayout((x.shape[-1] // self.patch_size, ))
+
     def extra_repr(self) -> str:
         return f'patch_size={self.patch_size}, signal_length={self.signal_length}, layout={self.layout.grid}'

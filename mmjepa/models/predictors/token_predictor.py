@@ -1,0 +1,69 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+"""A predictor that maps every encoded token to its target (the encoder has already put mask tokens in)."""
+from typing import Optional
+
+import torch
+from mmcv.cnn import build_norm_layer
+from mmengine.model import BaseModule
+from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
+from mmpretrain.registry import MODELS
+from torch import nn
+
+from ..layers.rel_pos_attention import run_block, with_rel_pos
+from ..mask_samplers.masks import Masks
+from ..utils import gather_tokens, jepa_init_, use_attention
+from ..utils.layout import TokenLayout
+
+
+@MODELS.register_module()
+class TokenPredictor(BaseModule):
+    """``Linear(D -> P)`` -> ``depth`` transformer blocks of width ``P`` -> LayerNorm -> ``Linear(P -> out_dims)``
+    over the tokens of each context sequence, for algorithms that hide the targets inside the encoder
+    (`SAR-JEPA <https://arxiv.org/abs/2311.15153>`_: 768 -> 512, 8 blocks, -> 1024 gradient features per
+    patch). With ``rel_pos`` the blocks get the relative position of the tokens (SAR-JEPA's iRPE); without
+    it they get the layout's sin-cos table.
+
+    Args:
+        embed_dims (int): Encoder width D (set by the algorithm).
+        num_heads (int): Attention heads. The algorithm passes the encoder's; SAR-JEPA's config sets 16.
+        layout (TokenLayout): The encoder's token layout (set by the algorithm).
+        out_dims (int): Width of the targets (e.g. ``ROAGradientTarget.feature_dim``).
+        predictor_dims (int): Defaults to 512. depth (int): Defaults to 8.
+        mlp_ratio (float): Defaults to 4. rel_pos (dict, optional): e.g. ``dict(type='ContextualKeyRPE')``.
+    """
+
+    def __init__(self, embed_dims: int, num_heads: int, layout: TokenLayout, out_dims: int,
+                 predictor_dims: int = 512, depth: int = 8, mlp_ratio: float = 4., rel_pos: Optional[dict] = None,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6), init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        self.layout = layout
+        self.embed = nn.Linear(embed_dims, predictor_dims)
+        self.layers = nn.ModuleList(
+            TransformerEncoderLayer(embed_dims=predictor_dims, num_heads=num_heads,
+                                    feedforward_channels=int(predictor_dims * mlp_ratio), norm_cfg=norm_cfg)
+            for _ in range(depth))
+        use_attention(self.layers)
+        self.rel_pos = rel_pos is not None
+        if self.rel_pos:
+            with_rel_pos(self.layers, rel_pos)
+        else:
+            self.register_buffer('pos_embed', layout.sincos(predictor_dims), persistent=False)
+        self.ln1 = build_norm_layer(norm_cfg, predictor_dims)[1]
+        self.proj = nn.Linear(predictor_dims, out_dims)
+
+    def init_weights(self):
+        super().init_weights()
+        if not (isinstance(self.init_cfg, dict) and self.init_cfg['type'] == 'Pretrained'):
+            jepa_init_(self)
+
+    def forward(self, tokens: torch.Tensor, masks: Masks) -> torch.Tensor:
+        """``tokens`` [S, Kc, D] of the sequences of ``masks.context`` -> predictions [S, Kc, out_dims]."""
+        x = self.embed(tokens)
+        coords = None
+        if self.rel_pos:
+            coords = self.layout.coordinates().to(x.device)[masks.context]
+        else:
+            x = x + gather_tokens(self.pos_embed.expand(x.shape[0], -1, -1), masks.context)
+        for layer in self.layers:
+            x = run_block(layer, x, coords)
+        return self.proj(self.ln1(x))
