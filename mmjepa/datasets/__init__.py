@@ -1,6 +1,8 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
-"""Datasets: the deterministic demo-scene generator (:mod:`.demo`), resumable sampling and checked image loading."""
+"""Datasets: the deterministic demo-scene generator (:mod:`.demo`), resumable sampling, checked image loading
+and the few-shot subset wrapper."""
 from . import transforms  # noqa: F401
+from .few_shot import FewShotDataset, few_shot_indices
 from .seeded import ResumableSampler, SeededDataset, sample_seed
 
-__all__ = ['ResumableSampler', 'SeededDataset', 'sample_seed']
+__all__ = ['FewShotDataset', 'ResumableSampler', 'SeededDataset', 'few_shot_indices', 'sample_seed']

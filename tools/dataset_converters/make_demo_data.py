@@ -1,6 +1,7 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """Generate the embedded demo data (synthetic shapes, no download): ``<out>/imagenet`` (classification,
-CustomDataset layout), ``<out>/ade`` (ADE20K layout) and ``<out>/coco`` (COCO instances JSON).
+CustomDataset layout), ``<out>/ade`` (ADE20K layout), ``<out>/coco`` (COCO instances JSON) and ``<out>/sar``
+(single-channel SAR-like classification with speckle, CustomDataset layout, for SAR-JEPA).
 
 Example::
 
@@ -21,6 +22,7 @@ import time
 
 SETTINGS_FILE = 'settings.json'
 FORMAT_VERSION = 5  # bump when the generator's output changes, so old sets are regenerated
+SETS = ('imagenet', 'ade', 'coco', 'sar')
 
 
 def load_demo_data():
@@ -46,10 +48,14 @@ def parse_args(argv=None):
     parser.add_argument('--train-per-class', type=int, default=200)
     parser.add_argument('--val-per-class', type=int, default=250)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--sets', nargs='+', choices=['imagenet', 'ade', 'coco'], default=['imagenet', 'ade', 'coco'],
+    parser.add_argument('--sets', nargs='+', choices=SETS, default=list(SETS),
                         help='sets to write (the ImageNet-layout set is always written)')
     parser.add_argument('--dense-train', type=int, default=400, help='train scenes of the ADE20K / COCO sets')
     parser.add_argument('--dense-val', type=int, default=100, help='val scenes of the ADE20K / COCO sets')
+    parser.add_argument('--sar-train-per-class', type=int, default=200, help='train images per class of the SAR set')
+    parser.add_argument('--sar-val-per-class', type=int, default=100, help='val images per class of the SAR set')
+    parser.add_argument('--sar-display', choices=['sqrt', 'log'], default='sqrt',
+                        help="the SAR set's uint8 mapping: linear amplitude ('sqrt') or dB ('log')")
     return parser.parse_args(argv)
 
 
@@ -114,6 +120,16 @@ def main(argv=None):
                                                image_size=args.image_size, seed=args.seed),
             lambda s: f'Wrote {s["num_train"]} train and {s["num_val"]} val COCO-format scenes '
                       f'({s["num_train_instances"]}/{s["num_val_instances"]} instances, {size})')
+    if 'sar' in args.sets:
+        write_set(
+            args.out, 'sar', dict(common, train_per_class=args.sar_train_per_class,
+                                  val_per_class=args.sar_val_per_class, layout='sar', channels=1,
+                                  looks=list(demo_data.sar.LOOKS), display=args.sar_display),
+            lambda d: demo_data.write_sar_set(d, args.sar_train_per_class, args.sar_val_per_class,
+                                              image_size=args.image_size, seed=args.seed, mode=args.sar_display),
+            lambda s: f'Wrote {s["num_train"]} train and {s["num_val"]} val single-channel SAR-like images '
+                      f'({len(demo_data.CLASSES)} classes, looks {s["looks_range"][0]:g}-{s["looks_range"][1]:g}, '
+                      f'{s["mode"]} display, {size})')
     return target
 
 

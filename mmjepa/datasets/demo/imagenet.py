@@ -11,8 +11,9 @@ from .shapes import CLASSES
 
 
 def save_png(image: np.ndarray, path: str) -> None:
-    """Save an RGB uint8 array as PNG (no metadata, fixed compression: same pixels, same bytes)."""
-    Image.fromarray(image, 'RGB').save(path, format='PNG', compress_level=6)
+    """Save a uint8 array, HxWx3 RGB or HxW grey (8-bit 'L'), as PNG (no metadata, fixed compression: same
+    pixels, same bytes)."""
+    Image.fromarray(image, 'L' if image.ndim == 2 else 'RGB').save(path, format='PNG', compress_level=6)
 
 
 def index_width(*counts: int) -> int:

@@ -169,6 +169,26 @@ _AREAS = {name: _unit_area(name) for name in CLASSES}
 GLYPH_SCALE = {name: float(np.sqrt(np.median(list(_AREAS.values())) / area)) for name, area in _AREAS.items()}
 
 
+def glyph_grid(rng: np.random.Generator, size: int, label: int, step: float, offset: np.ndarray, base: float,
+               jitter: float, level: float = 255.) -> List[ShapeSpec]:
+    """The glyphs of a classification image: a grid of ``step``-pixel cells shifted by ``offset`` (2 pixels),
+    one glyph of class ``label`` per cell, drawn column by column. Per glyph: the centre jittered by up to
+    ``jitter`` x ``step``, the circumradius ``base`` x ``step`` x :data:`GLYPH_SCALE` times a factor in
+    [0.9, 1.1], and a random rotation; every glyph gets the grey ``level``. The grid overhangs the image by a
+    cell on each side, so glyphs cut by the border are included."""
+    count = int(np.ceil(size / step)) + 1
+    scale = base * step * GLYPH_SCALE[CLASSES[label]]
+    specs = []
+    for i in range(count):
+        for j in range(count):
+            cx = offset[0] + (i - 0.5) * step + rng.uniform(-jitter, jitter) * step
+            cy = offset[1] + (j - 0.5) * step + rng.uniform(-jitter, jitter) * step
+            radius = scale * rng.uniform(0.9, 1.1)
+            specs.append(ShapeSpec(label=int(label), cx=float(cx), cy=float(cy), radius=float(radius),
+                                   angle=float(rng.uniform(0, 2 * np.pi)), level=float(level)))
+    return specs
+
+
 def render_class_scene(rng: np.random.Generator, size: int = 64, label: Optional[int] = None,
                        cell: Tuple[float, float] = (11., 16.), fill: Tuple[float, float] = (0.32, 0.42),
                        jitter: float = 0.15, supersample: int = 2) -> Scene:
@@ -185,23 +205,16 @@ def render_class_scene(rng: np.random.Generator, size: int = 64, label: Optional
         label = int(rng.integers(len(CLASSES)))
     name = CLASSES[label]
     step = rng.uniform(*cell)
-    count = int(np.ceil(size / step)) + 1
     offset = rng.uniform(0, step, size=2)
     base = rng.uniform(*fill)
     image = np.full((size, size, 3), rng.uniform(*BACKGROUND_LEVELS), np.float32) + rng.uniform(-TINT, TINT, size=3)
     color = rng.uniform(*OBJECT_LEVELS) + rng.uniform(-TINT, TINT, size=3)
-    specs, coverages = [], []
-    for i in range(count):
-        for j in range(count):
-            cx = offset[0] + (i - 0.5) * step + rng.uniform(-jitter, jitter) * step
-            cy = offset[1] + (j - 0.5) * step + rng.uniform(-jitter, jitter) * step
-            radius = base * step * GLYPH_SCALE[name] * rng.uniform(0.9, 1.1)
-            spec = ShapeSpec(label=label, cx=float(cx), cy=float(cy), radius=float(radius),
-                             angle=float(rng.uniform(0, 2 * np.pi)), level=float(color.mean()))
-            cov = rasterize(spec, size, supersample)
-            image = image * (1 - cov[..., None]) + color * cov[..., None]
-            specs.append(spec)
-            coverages.append(cov)
+    specs = glyph_grid(rng, size, label, step, offset, base, jitter, level=float(color.mean()))
+    coverages = []
+    for spec in specs:
+        cov = rasterize(spec, size, supersample)
+        image = image * (1 - cov[..., None]) + color * cov[..., None]
+        coverages.append(cov)
     image = image + rng.normal(0, NOISE, size=image.shape)
     objects = _visible_objects(specs, coverages)
     if not objects:
