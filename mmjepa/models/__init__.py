@@ -6,6 +6,7 @@ from .heads import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .mask_samplers import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403
 from .predictors import *  # noqa: F401,F403
 from .target_generators import *  # noqa: F401,F403
 from .tokenizers import *  # noqa: F401,F403

@@ -3,7 +3,7 @@
 # grid's side), 80 % hidden (12 of 16), gradient radii halved with the patch (r = 2, 4, 6, 8 on 8 px patches:
 # 4 x 64 = 256 values per patch), predictor 96 wide and 3 deep, lr 5e-4 at batch 64, 3 warm-up epochs.
 #   python tools/dataset_converters/make_demo_data.py --out data/demo --sets sar
-#   python tools/train.py configs/demo/sarjepa_vit-tiny-p8_1xb64-30e_demo-sar-64px.py
+#   python tools/train.py configs/demo/sarjepa_vit-tiny-p8_1xb64-20e_demo-sar-64px.py
 _base_ = [
     '../_base_/models/sarjepa_vit-base-p16.py',
     '../_base_/models/demo_vit-tiny-6.py',
@@ -17,8 +17,8 @@ model = dict(
     mask_sampler=dict(window_size=4),
     target_generator=dict(operator=dict(patch_size=8, radii=(2, 4, 6, 8))))
 optim_wrapper = dict(optimizer=dict(lr=5e-4))
-max_epochs = 30
-warmup_epochs = 3
+max_epochs = 20
+warmup_epochs = 2
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=warmup_epochs, convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=1e-6, by_epoch=True,
