@@ -1,7 +1,7 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """Generate the embedded demo data (synthetic, no download): ``<out>/imagenet`` (classification,
 CustomDataset layout), ``<out>/ade`` (ADE20K layout) and ``<out>/coco`` (COCO instances JSON) from shapes, and,
-on request, ``<out>/ptbxl`` (12-lead ECGs simulated with neurokit2, PTB-XL layout; about 0.5 s per record).
+on request, ``<out>/ptbxl`` (12-lead ECGs simulated with neurokit2, PTB-XL layout; about 0.7 s per record).
 
 Example::
 
