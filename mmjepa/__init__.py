@@ -7,7 +7,7 @@ from .utils.compat import explain_mmpretrain_import_errors, patch_transformers_f
 patch_transformers_for_mmpretrain()
 
 with explain_mmpretrain_import_errors():
-    from . import datasets, engine, models  # noqa: F401,E402
+    from . import datasets, engine, evaluation, models  # noqa: F401,E402
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__']

@@ -1,7 +1,7 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
-"""Datasets: the deterministic demo-scene generator (:mod:`.demo`), resumable sampling, checked image loading
-and the few-shot subset wrapper."""
-from . import transforms  # noqa: F401
+"""Datasets: the deterministic demo-scene generator (:mod:`.demo`), resumable sampling, checked image loading,
+the few-shot subset wrapper and 12-lead ECG data (:mod:`.ecg`)."""
+from . import ecg, transforms  # noqa: F401
 from .few_shot import FewShotDataset, few_shot_indices
 from .seeded import ResumableSampler, SeededDataset, sample_seed
 

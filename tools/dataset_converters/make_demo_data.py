@@ -1,11 +1,13 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
-"""Generate the embedded demo data (synthetic shapes, no download): ``<out>/imagenet`` (classification,
+"""Generate the embedded demo data (synthetic, no download): ``<out>/imagenet`` (classification,
 CustomDataset layout), ``<out>/ade`` (ADE20K layout), ``<out>/coco`` (COCO instances JSON) and ``<out>/sar``
-(single-channel SAR-like classification with speckle, CustomDataset layout, for SAR-JEPA).
+(single-channel SAR-like classification with speckle, CustomDataset layout, for SAR-JEPA) from shapes, and, on
+request, ``<out>/ptbxl`` (12-lead ECGs simulated with neurokit2, PTB-XL layout; about 0.7 s per record).
 
 Example::
 
     python tools/dataset_converters/make_demo_data.py --out data/demo
+    python tools/dataset_converters/make_demo_data.py --out data/demo --sets ptbxl
 
 Each set is skipped when its ``settings.json`` records the same settings, and regenerated
 otherwise, into a temporary folder renamed into place at the end (an interrupted run leaves no half set).
@@ -41,6 +43,19 @@ def load_demo_data():
     return demo
 
 
+def load_ecg_demo():
+    """``mmjepa/datasets/ecg/demo.py`` (numpy, scipy, pandas, wfdb and neurokit2 only), loaded from this checkout
+    by path when possible, else from the installed package."""
+    path = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'mmjepa', 'datasets', 'ecg', 'demo.py')
+    if osp.isfile(path):
+        spec = importlib.util.spec_from_file_location('mmjepa_ecg_demo_data', path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    from mmjepa.datasets.ecg import demo
+    return demo
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Generate the synthetic demo classification set')
     parser.add_argument('--out', default='data/demo', help='output root; the set goes to <out>/imagenet')
@@ -48,14 +63,17 @@ def parse_args(argv=None):
     parser.add_argument('--train-per-class', type=int, default=200)
     parser.add_argument('--val-per-class', type=int, default=250)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--sets', nargs='+', choices=SETS, default=list(SETS),
-                        help='sets to write (the ImageNet-layout set is always written)')
+    parser.add_argument('--sets', nargs='+', choices=SETS + ('ptbxl', ), default=list(SETS),
+                        help='sets to write (the ImageNet-layout set is always written; ptbxl, the ECG set, '
+                             'only when named: it needs neurokit2 and wfdb)')
     parser.add_argument('--dense-train', type=int, default=400, help='train scenes of the ADE20K / COCO sets')
     parser.add_argument('--dense-val', type=int, default=100, help='val scenes of the ADE20K / COCO sets')
     parser.add_argument('--sar-train-per-class', type=int, default=200, help='train images per class of the SAR set')
     parser.add_argument('--sar-val-per-class', type=int, default=100, help='val images per class of the SAR set')
     parser.add_argument('--sar-display', choices=['sqrt', 'log'], default='sqrt',
                         help="the SAR set's uint8 mapping: linear amplitude ('sqrt') or dB ('log')")
+    parser.add_argument('--ptbxl-records', type=int, default=400,
+                        help='records of the PTB-XL-layout ECG set (folds 1-10 in turn)')
     return parser.parse_args(argv)
 
 
@@ -130,6 +148,15 @@ def main(argv=None):
             lambda s: f'Wrote {s["num_train"]} train and {s["num_val"]} val single-channel SAR-like images '
                       f'({len(demo_data.CLASSES)} classes, looks {s["looks_range"][0]:g}-{s["looks_range"][1]:g}, '
                       f'{s["mode"]} display, {size})')
+    if 'ptbxl' in args.sets:
+        ecg_demo = load_ecg_demo()
+        write_set(
+            args.out, 'ptbxl',
+            dict(format_version=FORMAT_VERSION, ecg_format_version=ecg_demo.FORMAT_VERSION, seed=args.seed,
+                 num_records=args.ptbxl_records, layout='ptbxl'),
+            lambda d: ecg_demo.write_ptbxl_demo(d, args.ptbxl_records, seed=args.seed),
+            lambda s: f'Wrote {s["num_records"]} PTB-XL-layout ECG records ({s["seconds_per_record"]:.2f} s per '
+                      f'record; statements {s["codes"]}, seed {args.seed})')
     return target
 
 
