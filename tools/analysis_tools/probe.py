@@ -132,8 +132,10 @@ def build_model(config: str, checkpoint: Optional[str] = None, device: str = 'cp
 
 
 def select_encoder(model, which: str) -> torch.nn.Module:
+    """``'target'``: the encoder the model evaluates (:meth:`BaseJEPA.encoder_to_evaluate`: the EMA target of
+    I-JEPA, the online encoder where there is no EMA); ``'context'``: the online encoder."""
     if which == 'target':
-        return model.target_generator.encoder
+        return model.encoder_to_evaluate()
     if which == 'context':
         return model.backbone
     raise ValueError(f'Unknown encoder {which!r}: expected "target" or "context"')

@@ -107,7 +107,7 @@ class CollapseMonitorHook(Hook):
     def before_train(self, runner) -> None:
         model = self._model(runner)
         if not callable(getattr(model, 'target_features', None)):
-            raise TypeError(f'CollapseMonitorHook needs a model with target_features(inputs) (IJEPA, DMTJEPA, '
+            raise TypeError(f'CollapseMonitorHook needs a model with target_features(inputs) (every BaseJEPA '
                             f'ECIJEPA); {type(model).__name__} has none. Remove the hook from custom_hooks.')
 
     def measure(self, model: torch.nn.Module, data_batch: DATA_BATCH) -> dict:
@@ -117,9 +117,9 @@ class CollapseMonitorHook(Hook):
             inputs = data['inputs'] if isinstance(data, dict) else data[0]
             if isinstance(inputs, (list, tuple)):  # multi-view batches: the first view, as IJEPA.loss does
                 inputs = inputs[0]
-            grid = getattr(getattr(model, 'backbone', None), 'patch_resolution', None)
-            if grid is not None:  # encode only the images needed for max_tokens tokens
-                inputs = inputs[:max(1, math.ceil(self.max_tokens / math.prod(grid)))]
+            layout = getattr(model, 'layout', None)
+            if layout is not None:  # encode only the samples needed for max_tokens tokens
+                inputs = inputs[:max(1, math.ceil(self.max_tokens / layout.num_tokens))]
             tokens = model.target_features(inputs)
             tokens = subsample_rows(tokens.reshape(-1, tokens.shape[-1]), self.max_tokens).float()
             if tokens.shape[0] < 2 or not bool(torch.isfinite(tokens).all()):
