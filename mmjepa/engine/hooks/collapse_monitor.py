@@ -108,7 +108,7 @@ class CollapseMonitorHook(Hook):
         model = self._model(runner)
         if not callable(getattr(model, 'target_features', None)):
             raise TypeError(f'CollapseMonitorHook needs a model with target_features(inputs) (every BaseJEPA '
-                            f'ECIJEPA); {type(model).__name__} has none. Remove the hook from custom_hooks.')
+                            f'algorithm); {type(model).__name__} has none. Remove the hook from custom_hooks.')
 
     def measure(self, model: torch.nn.Module, data_batch: DATA_BATCH) -> dict:
         """``{'rankme', 'feature_std'}`` of the target tokens of (the first images of) ``data_batch``."""
