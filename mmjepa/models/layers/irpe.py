@@ -3,6 +3,7 @@
 (`Wu et al., ICCV 2021, arXiv:2107.14222 <https://arxiv.org/abs/2107.14222>`_), configured as in the
 official SAR-JEPA code (`arXiv:2311.15153 <https://arxiv.org/abs/2311.15153>`_)."""
 import math
+from typing import Optional
 
 import torch
 from mmpretrain.registry import MODELS
@@ -21,14 +22,20 @@ def piecewise_bucket(distance: torch.Tensor, alpha: float, beta: float, gamma: f
     return torch.where(magnitude <= alpha, distance, torch.sign(distance) * far)
 
 
-def product_buckets(coords: torch.Tensor, alpha: float, beta: float, gamma: float) -> torch.Tensor:
+def product_buckets(coords: torch.Tensor, alpha: float, beta: float, gamma: float,
+                    lut: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Bucket ids [..., N, N] of iRPE's product method for 2-D grid coordinates [..., N, 2] (row, column): the
     offset ``coords[i] - coords[j]`` (query minus key) is bucketed per axis by :func:`piecewise_bucket`,
     and the two buckets are combined as ``(row + b) * (2b + 1) + (column + b)``, ``b = int(beta)``."""
     b = int(beta)
     offsets = coords.unsqueeze(-2) - coords.unsqueeze(-3)
-    rows = piecewise_bucket(offsets[..., 0], alpha, beta, gamma) + b
-    cols = piecewise_bucket(offsets[..., 1], alpha, beta, gamma) + b
+    if lut is None:
+        rows = piecewise_bucket(offsets[..., 0], alpha, beta, gamma) + b
+        cols = piecewise_bucket(offsets[..., 1], alpha, beta, gamma) + b
+    else:  # the buckets of |offset| looked up (no log per call); distances beyond the table share its last bucket
+        far = lut.numel() - 1
+        rows = offsets[..., 0].sign() * lut[offsets[..., 0].abs().clamp(max=far)] + b
+        cols = offsets[..., 1].sign() * lut[offsets[..., 1].abs().clamp(max=far)] + b
     return rows * (2 * b + 1) + cols
 
 
@@ -77,12 +84,17 @@ class ContextualKeyRPE(nn.Module):
         self.num_spatial_buckets = (2 * int(self.beta) + 1)**2
         self.prefix_bucket = prefix_bucket
         num_buckets = self.num_spatial_buckets + int(prefix_bucket)
+        # buckets of the distances 0..1023 (any grid up to 1024 tokens a side; beyond, the clipped last bucket)
+        lut = piecewise_bucket(torch.arange(1024), self.alpha, self.beta, self.gamma)
+        if int(lut[-1]) != int(self.beta):
+            raise ValueError(f'ContextualKeyRPE: ratio={ratio} leaves distances beyond 1023 unclipped')
+        self.register_buffer('bucket_lut', lut, persistent=False)
         self.lookup_table_weight = nn.Parameter(torch.zeros(1 if shared_head else num_heads, head_dims,
                                                             num_buckets))
 
     def bucket_ids(self, coords: torch.Tensor, num_prefix_tokens: int = 0) -> torch.Tensor:
         """Bucket ids [..., P + N, P + N] of the tokens; prefix rows/columns hold the prefix bucket (last id)."""
-        ids = product_buckets(coords, self.alpha, self.beta, self.gamma)
+        ids = product_buckets(coords, self.alpha, self.beta, self.gamma, lut=self.bucket_lut.to(coords.device))
         if num_prefix_tokens:
             ids = nn.functional.pad(ids, (num_prefix_tokens, 0, num_prefix_tokens, 0),
                                     value=self.num_spatial_buckets)
