@@ -159,13 +159,57 @@ def test_sarjepa_regresses_the_gradient_targets_of_the_hidden_patches_only():
     assert torch.equal(targets, gather_tokens(direct, masks.targets))
     pred = model.predict_targets(x, masks)
     assert pred.shape == targets.shape == (6, 12, 256)
-    # hidden patches only: the pixels of a patch that no window shows do not change the loss
     loss = model.compute_loss(pred, targets, masks).detach()
     assert float(loss) == pytest.approx(float(((pred - targets)**2).mean().detach()), rel=1e-6)
     out = model.loss(x, None)
     out['loss'].backward()
     assert model.backbone.mask_token.grad is not None and set(out) == {'loss'}
     assert not model.update_target()  # the fixed regime has nothing to update
+
+
+def test_sarjepa_loss_ignores_the_predictions_at_visible_patches():
+    model = tiny_sarjepa()
+    x = torch.rand(2, 1, 64, 64)
+    predictor = model.predictor.forward
+    with torch.no_grad():
+        base = model.loss(x, None)['loss']
+        model._step = 0  # the same masks again
+        visible_noise = lambda tokens, masks: predictor(tokens, masks) + 100. * (~masks.hidden).unsqueeze(-1)  # noqa
+        model.predictor.forward = visible_noise
+        assert torch.equal(model.loss(x, None)['loss'], base)
+        model._step = 0
+        model.predictor.forward = lambda tokens, masks: predictor(tokens, masks) + 1. * masks.hidden.unsqueeze(-1)
+        assert not torch.allclose(model.loss(x, None)['loss'], base)
+
+
+def test_sarjepa_resume_draws_the_same_windows():
+    a = tiny_sarjepa()
+    x = torch.rand(2, 1, 64, 64)
+    a.loss(x, None)['loss'].backward()
+    b = tiny_sarjepa()
+    b.load_state_dict(a.state_dict())
+    ma, mb = a.sample_masks(2, 'cpu'), b.sample_masks(2, 'cpu')
+    assert b._step == 1 and torch.equal(ma.context, mb.context) and torch.equal(ma.hidden, mb.hidden)
+
+
+def test_sarjepa_demo_configs_train():
+    import os.path as osp
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    for name in ('sarjepa_vit-tiny-p8_1xb64-20e_demo-sar-64px.py',
+                 'sarjepa_vit-tiny-p8_1xb64-20e_demo-sar-64px_pixel-target.py'):
+        cfg = Config.fromfile(osp.join(root, 'configs', 'demo', name)).model
+        cfg.backbone.arch = ARCH
+        cfg.predictor.update(predictor_dims=16, depth=1, num_heads=2)
+        torch.manual_seed(0)
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            model = MODELS.build(cfg)
+        model.init_weights()
+        x = model.data_preprocessor(dict(inputs=torch.randint(0, 256, (2, 1, 64, 64), dtype=torch.uint8),
+                                         data_samples=None), True)
+        losses = [model.loss(x['inputs'], None)['loss'] for _ in range(2)]
+        assert all(torch.isfinite(v) and v > 0 for v in losses)
 
 
 def test_sarjepa_needs_the_mask_token():
