@@ -83,12 +83,20 @@ def test_local_windows_are_contiguous_blocks_with_the_hidden_share():
     assert (masks.hidden.sum(1) == 39).all()
     rows, cols = masks.context // 14, masks.context % 14
     assert ((rows.max(1).values - rows.min(1).values) == 6).all() and ((cols.max(1).values - cols.min(1).values) == 6).all()
+    # official placement: the batch shares 4 windows with distinct top rows and distinct left columns
+    corners = masks.context[:, 0].view(5, 4)
+    assert (corners == corners[0]).all() and len(set((corners[0] // 14).tolist())) == 4
+    assert len(set((corners[0] % 14).tolist())) == 4
+    per_sample = LocalWindowMaskSampler(input_size=14, placement='per_sample')(64, torch.Generator().manual_seed(0))
+    assert len(set(per_sample.context[:, 0].tolist())) > 4
     assert (masks.context.diff(dim=1) > 0).all()  # raster order
     assert torch.equal(masks.targets[0], masks.context[masks.hidden].view(20, 39))
     again = sampler(5, torch.Generator().manual_seed(0))
     assert torch.equal(again.context, masks.context) and torch.equal(again.hidden, masks.hidden)
     with pytest.raises(ValueError, match='window_size=15'):
         LocalWindowMaskSampler(input_size=14, window_size=15)
+    with pytest.raises(ValueError, match='distinct'):
+        LocalWindowMaskSampler(input_size=8, window_size=7, num_windows=4)
 
 
 # ------------------------------------------------------------------------------------------- token pipeline
@@ -174,11 +182,16 @@ def test_sarjepa_loss_ignores_the_predictions_at_visible_patches():
     with torch.no_grad():
         base = model.loss(x, None)['loss']
         model._step = 0  # the same masks again
-        visible_noise = lambda tokens, masks: predictor(tokens, masks) + 100. * (~masks.hidden).unsqueeze(-1)  # noqa
+        def visible_noise(tokens, masks, **kwargs):
+            return predictor(tokens, masks, **kwargs) + 100. * (~masks.hidden).unsqueeze(-1)
+
+        def hidden_noise(tokens, masks, **kwargs):
+            return predictor(tokens, masks, **kwargs) + 1. * masks.hidden.unsqueeze(-1)
+
         model.predictor.forward = visible_noise
         assert torch.equal(model.loss(x, None)['loss'], base)
         model._step = 0
-        model.predictor.forward = lambda tokens, masks: predictor(tokens, masks) + 1. * masks.hidden.unsqueeze(-1)
+        model.predictor.forward = hidden_noise
         assert not torch.allclose(model.loss(x, None)['loss'], base)
 
 

@@ -11,9 +11,10 @@ from .base import BaseJEPA
 class SARJEPA(BaseJEPA):
     """`SAR-JEPA <https://arxiv.org/abs/2311.15153>`_ (official code ``waterdisappear/SAR-JEPA``, LoMaR-based):
     4 local windows of 7x7 patches per image, 80 % of each hidden behind the encoder's mask token
-    (:class:`LocalWindowMaskSampler`); the encoder (ViT with iRPE on keys, no absolute position) encodes each
-    window; :class:`TokenPredictor` maps every token to the multi-scale ratio-of-averages gradient features of
-    its patch (:class:`ROAGradientTarget` through the stateless :class:`FixedTargetGenerator`); MSE over the
+    (:class:`LocalWindowMaskSampler`); the encoder (ViT with iRPE on keys, no absolute position, one prefix
+    token in the place of the official cls token) encodes each window; :class:`TokenPredictor` (which carries the
+    prefix token too, as the official decoder) maps every token to the multi-scale ratio-of-averages gradient
+    features of its patch (:class:`ROAGradientTarget` through the stateless :class:`FixedTargetGenerator`); MSE over the
     hidden patches only. No EMA: the encoder to evaluate is the online one.
 
     Args:
@@ -43,6 +44,6 @@ class SARJEPA(BaseJEPA):
         """Encode every window with its hidden patches masked; predict the targets of the hidden ones
         ([S, K, F], in window order like ``masks.targets``)."""
         tokens = self.backbone.forward_tokens(inputs, keep=masks.context, hidden=masks.hidden,
-                                              sequences_per_sample=masks.sequences_per_sample)
-        pred = self.predictor(tokens, masks)
+                                              sequences_per_sample=masks.sequences_per_sample, with_registers=True)
+        pred = self.predictor(tokens, masks, num_prefix_tokens=self.backbone.num_register_tokens)
         return pred[masks.hidden].view(pred.shape[0], -1, pred.shape[-1])

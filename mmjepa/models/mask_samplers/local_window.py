@@ -13,9 +13,14 @@ from .masks import Masks
 class LocalWindowMaskSampler:
     """Local windows of `LoMaR <https://arxiv.org/abs/2206.00790>`_, as `SAR-JEPA
     <https://arxiv.org/abs/2311.15153>`_ trains with them: ``num_windows`` windows of ``window_size x
-    window_size`` patches at uniform random positions of the grid (independently, so they may overlap), each a
-    sequence of its own; in each, ``int(mask_ratio * window_size**2)`` patches drawn uniformly are hidden
-    (replaced by the encoder's mask token) and are the targets.
+    window_size`` patches, each a sequence of its own; in each (and for each image), ``int(mask_ratio *
+    window_size**2)`` patches drawn uniformly are hidden (replaced by the encoder's mask token) and are the
+    targets.
+
+    Window positions (``placement``): ``'official'`` (default) draws them once per batch, as the official code
+    (``models_lomar.py``): the tops are the first ``num_windows`` of a random permutation of the valid rows, the
+    lefts likewise of the valid columns, so all images share the windows and no two windows share a top row or a
+    left column. ``'per_sample'`` draws every image's windows independently and uniformly (they may overlap).
 
     Returns :class:`Masks` with ``context`` [B*W, w*w] (the window's patches, raster order), ``hidden``
     [B*W, w*w], ``targets`` [1, B*W, K] (the hidden patches, in window order) and
@@ -26,15 +31,27 @@ class LocalWindowMaskSampler:
         window_size (int): Window side in patches. Defaults to 7.
         num_windows (int): Windows per image. Defaults to 4.
         mask_ratio (float): Fraction of each window hidden. Defaults to 0.8 (39 of 49).
+        placement (str): ``'official'`` or ``'per_sample'``, see above. Defaults to ``'official'``.
     """
 
-    def __init__(self, input_size=(14, 14), window_size: int = 7, num_windows: int = 4, mask_ratio: float = 0.8):
+    PLACEMENTS = ('official', 'per_sample')
+
+    def __init__(self, input_size=(14, 14), window_size: int = 7, num_windows: int = 4, mask_ratio: float = 0.8,
+                 placement: str = 'official'):
         self.height, self.width = to_2tuple(input_size)
         if not 1 <= window_size <= min(self.height, self.width):
             raise ValueError(f'model.mask_sampler.window_size={window_size} must fit the {self.height}x{self.width} '
                              'patch grid')
         if num_windows < 1:
             raise ValueError(f'model.mask_sampler.num_windows={num_windows} must be at least 1')
+        if placement not in self.PLACEMENTS:
+            raise ValueError(f'model.mask_sampler.placement={placement!r} must be one of {self.PLACEMENTS}')
+        if placement == 'official' and num_windows > min(self.height, self.width) - window_size + 1:
+            raise ValueError(f'model.mask_sampler.num_windows={num_windows}: the official placement needs distinct '
+                             f'top rows and left columns, and a {self.height}x{self.width} grid has only '
+                             f'{min(self.height, self.width) - window_size + 1} for {window_size}x{window_size} '
+                             "windows; use fewer windows or placement='per_sample'")
+        self.placement = placement
         num_hidden = int(mask_ratio * window_size**2)
         if not 0 < num_hidden < window_size**2:
             raise ValueError(f'model.mask_sampler.mask_ratio={mask_ratio} must hide some but not all of the '
@@ -50,8 +67,13 @@ class LocalWindowMaskSampler:
 
     def __call__(self, batch_size: int, generator: Optional[torch.Generator] = None, **kwargs) -> Masks:
         num = batch_size * self.num_windows
-        top = torch.randint(0, self.height - self.window_size + 1, (num, ), generator=generator)
-        left = torch.randint(0, self.width - self.window_size + 1, (num, ), generator=generator)
+        rows, cols = self.height - self.window_size + 1, self.width - self.window_size + 1
+        if self.placement == 'official':  # one set of windows for the batch
+            top = torch.randperm(rows, generator=generator)[:self.num_windows].repeat(batch_size)
+            left = torch.randperm(cols, generator=generator)[:self.num_windows].repeat(batch_size)
+        else:
+            top = torch.randint(0, rows, (num, ), generator=generator)
+            left = torch.randint(0, cols, (num, ), generator=generator)
         context = (top * self.width + left).unsqueeze(1) + self._offsets  # [S, w*w], raster order
         order = torch.rand(num, self._offsets.numel(), generator=generator).argsort(dim=1)
         hidden = torch.zeros_like(context, dtype=torch.bool).scatter_(1, order[:, :self.num_hidden], True)
@@ -60,4 +82,4 @@ class LocalWindowMaskSampler:
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(input_size={self.input_size}, window_size={self.window_size}, '
-                f'num_windows={self.num_windows}, mask_ratio={self.mask_ratio})')
+                f'num_windows={self.num_windows}, mask_ratio={self.mask_ratio}, placement={self.placement!r})')

@@ -56,14 +56,21 @@ class TokenPredictor(BaseModule):
         if not (isinstance(self.init_cfg, dict) and self.init_cfg['type'] == 'Pretrained'):
             jepa_init_(self)
 
-    def forward(self, tokens: torch.Tensor, masks: Masks) -> torch.Tensor:
-        """``tokens`` [S, Kc, D] of the sequences of ``masks.context`` -> predictions [S, Kc, out_dims]."""
+    def forward(self, tokens: torch.Tensor, masks: Masks, num_prefix_tokens: int = 0) -> torch.Tensor:
+        """``tokens`` [S, P + Kc, D]: ``P`` prefix tokens (the encoder's registers: SAR-JEPA's cls token, which
+        the official decoder carries and drops at its output) then those of ``masks.context`` -> predictions
+        [S, Kc, out_dims] of the context tokens."""
         x = self.embed(tokens)
+        num = masks.context.shape[1]
+        if x.shape[1] != num_prefix_tokens + num:
+            raise ValueError(f'TokenPredictor: {x.shape[1]} tokens for {num_prefix_tokens} prefix and {num} context '
+                             'tokens')
         coords = None
         if self.rel_pos:
             coords = self.layout.coordinates().to(x.device)[masks.context]
         else:
-            x = x + gather_tokens(self.pos_embed.expand(x.shape[0], -1, -1), masks.context)
+            pos = gather_tokens(self.pos_embed.expand(x.shape[0], -1, -1), masks.context)
+            x = torch.cat([x[:, :num_prefix_tokens], x[:, num_prefix_tokens:] + pos], dim=1)
         for layer in self.layers:
-            x = run_block(layer, x, coords)
-        return self.proj(self.ln1(x))
+            x = run_block(layer, x, coords, (num_prefix_tokens, num))
+        return self.proj(self.ln1(x[:, num_prefix_tokens:]))
