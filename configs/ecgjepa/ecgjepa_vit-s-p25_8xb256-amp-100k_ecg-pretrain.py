@@ -1,5 +1,5 @@
-# ECG-JEPA ViT-S (25-sample patches = 50 ms at 500 Hz), global batch 2048 (8 GPUs x 256), 100k steps, bf16,
-# on a mix of WFDB databases (configs/_base_/datasets/ecg_pretrain.py; the official 10 databases, 1.01M records).
+# ECG-JEPA ViT-S (the base model config's size; 25-sample patches = 50 ms at 500 Hz), global batch 2048
+# (8 GPUs x 256), 100k steps, bf16, on a mix of WFDB databases (configs/_base_/datasets/ecg_pretrain.py; the official 10 databases, 1.01M records).
 _base_ = [
     '../_base_/models/ecgjepa_vit-s.py',
     '../_base_/datasets/ecg_pretrain.py',
@@ -7,7 +7,5 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 optim_wrapper = dict(type='BF16OptimWrapper')  # bf16 autocast, no loss scaling
-model = dict(backbone=dict(arch=dict(_base_.ecg_archs['s'], _delete_=True)),
-             predictor=dict(predictor_dims=192, depth=8))
 train_dataloader = dict(batch_size=256)
 auto_scale_lr = dict(base_batch_size=2048, enable=False)

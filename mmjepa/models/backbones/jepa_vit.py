@@ -9,7 +9,6 @@ from mmpretrain.models.backbones import VisionTransformer
 from mmpretrain.models.utils import resize_pos_embed
 from mmpretrain.registry import MODELS
 
-from ...utils.transfer import load_pretrained_strict
 from ..utils import jepa_init_, use_attention
 from ..utils.layout import TokenLayout
 from ..layers.rel_pos_attention import with_rel_pos
@@ -94,19 +93,13 @@ class JEPAViT(TokenEncoder, VisionTransformer):
         (mmengine's own ``Pretrained`` init only logs them). The file is loaded with ``weights_only=True``.
         Use ``prefix='target_generator.encoder.'`` (target encoder, the default of the transfer configs) or
         ``'backbone.'`` (context encoder, or a backbone-only file) for an mmjepa pretraining checkpoint."""
-        pretrained = self.init_cfg if isinstance(self.init_cfg, dict) and self.init_cfg['type'] == 'Pretrained' \
-            else None
-        if pretrained is None:
-            super().init_weights()
+        def official_init():
+            super(JEPAViT, self).init_weights()
             jepa_init_(self)
             self.init_token_weights()
             self.pos_embed.data.copy_(self.layout.sincos(self.embed_dims))
-            return
-        if self._is_init:
-            return
-        load_pretrained_strict(self, pretrained['checkpoint'], prefix=pretrained.get('prefix'),
-                               map_location=pretrained.get('map_location', 'cpu'))
-        self._is_init = True
+
+        self.init_or_load(official_init)
 
     @property
     def layout(self) -> TokenLayout:

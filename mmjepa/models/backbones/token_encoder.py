@@ -1,12 +1,13 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """The token pipeline every encoder of the family shares: embed -> position -> select / mask -> registers and
 conditioning tokens -> transformer blocks -> final norm, computed on the tokens a step needs only."""
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
+from ...utils.transfer import load_pretrained_strict
 from ..layers.rel_pos_attention import run_block
 from ..utils import gather_tokens
 from ..utils.layout import TokenLayout
@@ -40,6 +41,21 @@ class TokenEncoder:
         for p in (self.mask_token, self.register_tokens):
             if p is not None:
                 nn.init.trunc_normal_(p, std=0.02)
+
+    def init_or_load(self, default_init: Callable[[], None]) -> None:
+        """``init_weights`` of the family's encoders: ``default_init()``, or a *strict* transfer when ``init_cfg``
+        is ``dict(type='Pretrained', checkpoint=..., prefix=...)`` (every encoder key from the checkpoint and
+        every checkpoint key under ``prefix`` used, else :class:`mmjepa.utils.TransferError` lists them; loaded
+        with ``weights_only=True``), once."""
+        cfg = self.init_cfg
+        if not (isinstance(cfg, dict) and cfg['type'] == 'Pretrained'):
+            default_init()
+            return
+        if self._is_init:
+            return
+        load_pretrained_strict(self, cfg['checkpoint'], prefix=cfg.get('prefix'),
+                               map_location=cfg.get('map_location', 'cpu'))
+        self._is_init = True
 
     @property
     def uses_rel_pos(self) -> bool:

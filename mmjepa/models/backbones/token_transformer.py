@@ -9,7 +9,6 @@ from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLay
 from mmpretrain.registry import MODELS
 from torch import nn
 
-from ...utils.transfer import load_pretrained_strict
 from ..layers.rel_pos_attention import with_rel_pos
 from ..utils import jepa_init_, use_attention
 from ..utils.layout import TokenLayout
@@ -108,18 +107,12 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
         return layout.sincos(self.embed_dims).to(self.pos_embed)
 
     def init_weights(self):
-        pretrained = self.init_cfg if isinstance(self.init_cfg, dict) and self.init_cfg['type'] == 'Pretrained' \
-            else None
-        if pretrained is None:
+        def official_init():
             jepa_init_(self)
             self.init_token_weights()
             self.pos_embed.data.copy_(self.layout.sincos(self.embed_dims))
-            return
-        if self._is_init:
-            return
-        load_pretrained_strict(self, pretrained['checkpoint'], prefix=pretrained.get('prefix'),
-                               map_location=pretrained.get('map_location', 'cpu'))
-        self._is_init = True
+
+        self.init_or_load(official_init)
 
     def forward(self, x: torch.Tensor):
         outs = self.forward_tokens(x, out_indices=self.out_indices, with_registers=self.output_registers)
