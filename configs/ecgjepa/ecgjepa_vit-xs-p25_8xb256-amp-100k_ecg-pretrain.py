@@ -11,3 +11,4 @@ model = dict(backbone=dict(arch=dict(_base_.ecg_archs['xs'], _delete_=True)),
              predictor=dict(predictor_dims=96, depth=8))
 train_dataloader = dict(batch_size=256)
 auto_scale_lr = dict(base_batch_size=2048, enable=False)
+default_hooks = dict(checkpoint=dict(by_epoch=False, interval=5000))
