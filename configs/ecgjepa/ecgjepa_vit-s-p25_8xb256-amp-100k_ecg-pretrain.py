@@ -9,3 +9,4 @@ _base_ = [
 optim_wrapper = dict(type='BF16OptimWrapper')  # bf16 autocast, no loss scaling
 train_dataloader = dict(batch_size=256)
 auto_scale_lr = dict(base_batch_size=2048, enable=False)
+default_hooks = dict(checkpoint=dict(by_epoch=False, interval=5000))

@@ -67,3 +67,86 @@ def test_benchmark_masks_reports_rates():
     finally:
         torch.set_num_threads(threads)
     assert rates['draws_per_s'] > 0 and rates['best_block_draws_per_s'] > 0
+
+
+# ------------------------------------------------------------------------ SAR-JEPA and ECG-JEPA configs
+SAR = osp.join(ROOT, 'configs/sarjepa/sarjepa_vit-base-p16_4xb75-300e_sar-pretrain.py')
+ECG = osp.join(ROOT, 'configs/ecgjepa/ecgjepa_vit-s-p25_8xb256-amp-100k_ecg-pretrain.py')
+# Small encoders and predictors; ECG-JEPA at its own 12 x 5000 input, SAR-JEPA at 64 px (the demo's operator).
+SAR_TINY = ['model.backbone.arch=tiny', 'model.backbone.img_size=64', 'model.backbone.patch_size=8',
+            'model.predictor.predictor_dims=32', 'model.predictor.depth=1', 'model.predictor.num_heads=2',
+            'model.predictor.out_dims=256', 'model.mask_sampler.window_size=4',
+            'model.target_generator.operator.patch_size=8', 'model.target_generator.operator.radii=(2,4,6,8)']
+ECG_TINY = ['model.backbone.arch.num_layers=1', 'model.predictor.depth=1']
+
+
+def run_benchmark(config, cfg_options, out, *extra):
+    threads = torch.get_num_threads()
+    try:
+        return load_tool('benchmark').main([config, '--batch-size', '2', '--iters', '2', '--warmup', '1',
+                                            '--device', 'cpu', '--threads', '1', '--quiet', '--out', str(out),
+                                            *extra, '--cfg-options', *cfg_options])
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_benchmark_sarjepa_one_channel_images_and_operator_share(tmp_path, capsys):
+    out = tmp_path / 'sar.json'
+    run_benchmark(SAR, SAR_TINY, out, '--breakdown')
+    result = json.loads(out.read_text())
+    (row, ) = result['results']
+    assert result['breakdown'] is True
+    assert row['algorithm'] == 'SARJEPA' and row['target_operator'] == 'ROAGradientTarget'
+    assert row['input_kind'] == 'images' and row['input_shape'] == [1, 64, 64] and row['input_dtype'] == 'uint8'
+    assert row['samples_per_s'] > 0 and row['images_per_s'] == row['samples_per_s']
+    parts = row['breakdown']
+    assert set(parts) == {'sample_masks', 'compute_targets', 'predict_targets', 'update_target', 'rest'}
+    assert 0 < parts['compute_targets']['share_of_step'] < 1
+    assert parts['update_target']['total_s'] < parts['compute_targets']['total_s']  # no EMA: nothing to update
+    assert abs(sum(p['share_of_step'] for p in parts.values()) - 1) < 1e-6
+    assert 'images/s' in capsys.readouterr().out
+
+
+def test_benchmark_ecgjepa_signals_without_dataset(tmp_path, capsys):
+    out = tmp_path / 'ecg.json'
+    run_benchmark(ECG, ECG_TINY, out, '--breakdown')
+    printed = capsys.readouterr().out
+    (row, ) = json.loads(out.read_text())['results']
+    assert row['algorithm'] == 'ECGJEPA' and row['target_generator'] == 'EMATargetGenerator'
+    assert row['input_kind'] == 'signals' and row['input_shape'] == [12, 5000] and row['input_dtype'] == 'float32'
+    assert row['samples_per_s'] > 0 and row['images_per_s'] is None
+    assert row['flops_per_step'] > 0  # the Conv1d tokenizer, the blocks and the predictor were counted
+    assert row['breakdown']['update_target']['total_s'] > 0  # the EMA update ran in every timed step
+    assert 'signals/s' in printed and 'compute_targets' in printed
+
+
+def test_synthetic_inputs_follow_the_backbone():
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+
+    import mmjepa  # noqa: F401
+    init_default_scope('mmpretrain')
+    tool = load_tool('benchmark')
+    gen = torch.Generator().manual_seed(0)
+    vit = MODELS.build(dict(type='JEPAViT', arch='tiny', img_size=(32, 48), patch_size=16, in_channels=2))
+    images, kind = tool.synthetic_inputs(vit, 3, gen)
+    assert kind == 'images' and images.shape == (3, 2, 32, 48) and images.dtype == torch.uint8
+    signal = MODELS.build(dict(type='TokenTransformer', arch='tiny', tokenizer=dict(
+        type='SignalPatchEmbed', in_channels=8, patch_size=10, signal_length=200)))
+    signals, kind = tool.synthetic_inputs(signal, 3, gen)
+    assert kind == 'signals' and signals.shape == (3, 8, 200) and signals.abs().max() <= tool.SIGNAL_CLIP
+    with pytest.raises(SystemExit, match='model.backbone.type=Linear.*synthetic_inputs'):
+        tool.synthetic_inputs(torch.nn.Linear(2, 2), 3, gen)
+
+
+def test_missing_dataset_base_is_left_out_other_missing_bases_raise(tmp_path):
+    tool = load_tool('benchmark')
+    model_base = osp.join(ROOT, 'configs/_base_/models/ecgjepa_vit-s.py')
+    (tmp_path / 'datasets').mkdir()
+    config = tmp_path / 'cfg.py'
+    config.write_text(f"_base_ = [{model_base!r}, './datasets/absent.py']\nextra = 1\n")
+    cfg = tool.load_config(tool.parse_args([str(config)]))
+    assert cfg.model.type == 'ECGJEPA' and cfg.extra == 1
+    config.write_text(f"_base_ = [{model_base!r}, './schedules/absent.py']\n")
+    with pytest.raises(FileNotFoundError, match='absent.py'):
+        tool.load_config(tool.parse_args([str(config)]))

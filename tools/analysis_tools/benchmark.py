@@ -1,18 +1,30 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
-"""Time the full pretraining step of a config: images/s, step time, peak memory, FLOPs and MFU.
+"""Time the full pretraining step of a config: samples/s, step time, peak memory, FLOPs and MFU.
 
     python tools/analysis_tools/benchmark.py CONFIG [--batch-size N | --batch-sizes 8,16,32] [--iters K]
         [--warmup W] [--device cpu|cuda] [--amp] [--compile] [--threads T] [--peak-tflops P]
-        [--out FILE.json] [--cfg-options k=v ...]
+        [--breakdown] [--out FILE.json] [--cfg-options k=v ...]
 
 What one step is: exactly the runner's ``model.train_step(data, optim_wrapper)`` (mmengine's
 ``BaseModel.train_step``): the data preprocessor (host-to-device copy when on GPU, normalisation), the
 algorithm's ``loss`` with everything it does (the real mask sampler, the EMA update, the target branch,
 the context encoder on the kept tokens, the predictor, the loss), the backward pass, the optimizer step
 and ``zero_grad``, through the optim wrapper built from the config with mmengine's
-``build_optim_wrapper``. The images are random uint8 tensors of the config's crop size, held in (pinned)
-host memory as a dataloader would hand them over; there is no dataloader, no parameter scheduler and no
-logging hook (their cost is outside the model; mmengine's logging reads the loss with ``.item()``).
+``build_optim_wrapper``. The input is synthetic and sized by the model (:func:`synthetic_inputs`): random
+uint8 images ``[B, in_channels, H, W]`` at the backbone's ``img_size`` for a ViT (I-JEPA, DMT-JEPA, EC-IJEPA,
+SAR-JEPA's one channel), standardised float signals ``[B, leads, signal_length]`` for a
+:class:`TokenTransformer` with a :class:`SignalPatchEmbed` tokenizer (ECG-JEPA); it is held in (pinned) host
+memory as a dataloader would hand it over. No dataset is read: a config whose dataset ``_base_`` file is
+missing still loads (that base is left out, with a message). There is no dataloader, no parameter scheduler
+and no logging hook (their cost is outside the model; mmengine's logging reads the loss with ``.item()``).
+
+``--breakdown`` also times the parts of the step that the algorithm's template (:class:`BaseJEPA`) names:
+``sample_masks``, ``compute_targets`` (the target branch: the EMA encoder's forward, or a fixed operator such
+as SAR-JEPA's ROA gradients, and the gather at the target tokens), ``predict_targets`` (context encoder and
+predictor, forward only) and ``update_target`` (the EMA update after the optimizer step; nothing for a fixed
+operator). Each is reported as a median time and as its share of the total step time (CUDA events on GPU, so
+the host still runs ahead; ``perf_counter`` on CPU); the remainder is the loss, the backward pass, the
+optimizer and the data preprocessor.
 
 Precision: bf16 autocast through mmjepa's ``BF16OptimWrapper`` (no loss scaling, no host synchronisation) by
 default on CUDA and with ``--amp`` on CPU; fp32 ``OptimWrapper`` otherwise (``--no-amp``). The config's own
@@ -47,7 +59,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's mmjepa
 
@@ -57,6 +69,10 @@ import torch  # noqa: E402
 PEAK_BF16_TFLOPS = {'H100': 989., 'H200': 989., 'A100': 312.}
 #: Optim wrappers whose precision the benchmark replaces (``--amp`` / ``--no-amp``).
 PRECISION_WRAPPERS = ('OptimWrapper', 'AmpOptimWrapper', 'BF16OptimWrapper')
+#: Parts of the step ``--breakdown`` times: methods of the algorithm (``BaseJEPA``'s template).
+BREAKDOWN_PARTS = ('sample_masks', 'compute_targets', 'predict_targets', 'update_target')
+#: Clip of the synthetic standardised signals (the ECG pipelines' ``NormalizeSignal(clip=5.0)``).
+SIGNAL_CLIP = 5.0
 
 
 def parse_args(argv=None):
@@ -79,6 +95,9 @@ def parse_args(argv=None):
     parser.add_argument('--peak-tflops', type=float, default=None,
                         help='device peak for the MFU, TFLOP/s (default: bf16 dense peak from a table)')
     parser.add_argument('--no-flops', action='store_true', help='skip the FLOP count')
+    parser.add_argument('--breakdown', action='store_true',
+                        help='also time the mask draw, the target branch (EMA encoder or fixed operator), the '
+                             'context branch and the target update, as shares of the step')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='write the results as JSON to this file')
     parser.add_argument('--quiet', action='store_true', help='no per-step progress lines')
@@ -94,24 +113,72 @@ def log(msg: str) -> None:
 # ------------------------------------------------------------------------------------------------ building
 def load_config(args):
     from mmengine.config import Config
-    cfg = Config.fromfile(args.config)
+    try:
+        cfg = Config.fromfile(args.config)
+    except FileNotFoundError as err:
+        cfg = _load_without_missing_dataset_bases(args.config, err)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     return cfg
 
 
-def crop_size_of(cfg) -> int:
-    """The training crop: the pipeline's RandomResizedCrop, else the backbone's img_size, else 224."""
-    dataset = cfg.get('train_dataloader', {}).get('dataset', {})
-    while 'dataset' in dataset:  # dataset wrappers (SeededDataset, RepeatDataset, ...)
-        dataset = dataset['dataset']
-    pipeline = dataset.get('pipeline') or cfg.get('train_pipeline') or []
-    for step in pipeline or []:
-        if 'RandomResizedCrop' in str(step.get('type', '')):
-            scale = step.get('scale', step.get('size'))
-            return int(scale if isinstance(scale, int) else scale[0])
-    img_size = cfg.model.get('backbone', {}).get('img_size', 224)
-    return int(img_size if isinstance(img_size, int) else img_size[0])
+def _load_without_missing_dataset_bases(path: str, err: FileNotFoundError):
+    """The config ``path`` without those of its (own) ``_base_`` files that are missing dataset configs (the
+    benchmark reads no data); any other missing file raises ``err``."""
+    import ast
+
+    from mmengine.config import Config
+    with open(path) as f:
+        source = f.read()
+    node = next((n for n in ast.parse(source).body if isinstance(n, ast.Assign)
+                 and any(isinstance(t, ast.Name) and t.id == '_base_' for t in n.targets)), None)
+    if node is None:
+        raise err
+    bases = ast.literal_eval(node.value)
+    bases = [bases] if isinstance(bases, str) else list(bases)
+    here = osp.dirname(osp.abspath(path))
+    resolved = [osp.normpath(osp.join(here, b)) for b in bases]
+    missing = [b for b in resolved if not osp.exists(b)]
+    if not missing or any(osp.basename(osp.dirname(b)) != 'datasets' for b in missing):
+        raise err
+    for b in missing:
+        log(f'{osp.relpath(b)} (a _base_ of {path}) does not exist: loaded without it (the benchmark '
+            'uses synthetic input and reads no dataset)')
+    kept = [b for b in resolved if b not in missing]
+    segment = ast.get_source_segment(source, node.value)
+    with tempfile.TemporaryDirectory() as tmp:
+        patched = osp.join(tmp, osp.basename(path))
+        with open(patched, 'w') as f:
+            f.write(source.replace(segment, repr(kept), 1))
+        return Config.fromfile(patched)
+
+
+def synthetic_inputs(backbone: torch.nn.Module, batch_size: int,
+                     generator: torch.Generator) -> Tuple[torch.Tensor, str]:
+    """A batch for ``backbone`` as the data pipeline would give it, sized by the backbone itself, and its kind:
+
+    - a ViT (``patch_embed`` and ``img_size``: :class:`JEPAViT`): uint8 images ``[B, in_channels, H, W]``
+      (the data preprocessor normalises them);
+    - a :class:`TokenTransformer` whose tokenizer is a :class:`SignalPatchEmbed` (``in_channels`` and
+      ``signal_length``): standard-normal float signals ``[B, leads, signal_length]`` clipped to +-5 (the
+      pipeline's ``NormalizeSignal`` output).
+
+    Any other backbone raises a ``SystemExit`` naming it: add its case here.
+    """
+    patch_embed = getattr(backbone, 'patch_embed', None)
+    if patch_embed is not None and getattr(backbone, 'img_size', None) is not None:
+        height, width = backbone.img_size
+        channels = patch_embed.projection.in_channels
+        images = torch.randint(0, 256, (batch_size, channels, height, width), dtype=torch.uint8, generator=generator)
+        return images, 'images'
+    tokenizer = getattr(backbone, 'tokenizer', None)
+    if tokenizer is not None and hasattr(tokenizer, 'signal_length') and hasattr(tokenizer, 'in_channels'):
+        signals = torch.randn(batch_size, tokenizer.in_channels, tokenizer.signal_length, generator=generator)
+        return signals.clamp_(-SIGNAL_CLIP, SIGNAL_CLIP), 'signals'
+    raise SystemExit(f'benchmark.py cannot build a synthetic input for model.backbone.type='
+                     f'{type(backbone).__name__}' + (f' (tokenizer {type(tokenizer).__name__})' if tokenizer else '') +
+                     ': it feeds ViTs (patch_embed + img_size) and TokenTransformers with a SignalPatchEmbed '
+                     'tokenizer; add the case to synthetic_inputs() in tools/analysis_tools/benchmark.py')
 
 
 def default_batch_size(cfg) -> int:
@@ -164,14 +231,73 @@ def build(cfg, args, device: torch.device):
     return model, optim_wrapper, type(optim_wrapper).__name__, use_amp
 
 
-def make_batch(batch_size: int, crop: int, device: torch.device, seed: int) -> Dict:
-    """A collated batch as the dataloader hands it over: uint8 images in (pinned) host memory."""
+def make_batch(model, batch_size: int, device: torch.device, seed: int) -> Tuple[Dict, str]:
+    """A collated batch as the dataloader hands it over (in pinned host memory on GPU), and its kind."""
     from mmpretrain.structures import DataSample
     gen = torch.Generator().manual_seed(seed)
-    images = torch.randint(0, 256, (batch_size, 3, crop, crop), dtype=torch.uint8, generator=gen)
+    inputs, kind = synthetic_inputs(model.backbone, batch_size, gen)
     if device.type == 'cuda':
-        images = images.pin_memory()
-    return dict(inputs=images, data_samples=[DataSample() for _ in range(batch_size)])
+        inputs = inputs.pin_memory()
+    return dict(inputs=inputs, data_samples=[DataSample() for _ in range(batch_size)]), kind
+
+
+class StepBreakdown:
+    """Times the calls of some methods of ``model`` (instance attributes shadowing them) while installed:
+    CUDA events on GPU (read once at the end, no synchronisation in the step), ``perf_counter`` on CPU."""
+
+    def __init__(self, model, names, device: torch.device):
+        self.model, self.cuda = model, device.type == 'cuda'
+        self.names = [n for n in names if callable(getattr(model, n, None))]
+        self.records: Dict[str, list] = {n: [] for n in self.names}
+        self.step_records: Dict[str, list] = {n: [] for n in self.names}
+
+    def _timed(self, name: str, fn: Callable) -> Callable:
+        def wrapper(*args, **kwargs):
+            if self.cuda:
+                start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                start.record()
+                out = fn(*args, **kwargs)
+                end.record()
+                self.records[name].append((start, end))
+            else:
+                t0 = time.perf_counter()
+                out = fn(*args, **kwargs)
+                self.records[name].append(time.perf_counter() - t0)
+            return out
+        return wrapper
+
+    def __enter__(self):
+        for name in self.names:
+            setattr(self.model, name, self._timed(name, getattr(self.model, name)))
+        return self
+
+    def __exit__(self, *exc):
+        for name in self.names:
+            delattr(self.model, name)  # the class's method again
+
+    def end_step(self) -> None:
+        """Close one step: its calls of each method are summed (a method may run several times, or none)."""
+        for name in self.names:
+            self.step_records[name].append(self.records[name])
+            self.records[name] = []
+
+    def seconds(self, name: str) -> List[float]:
+        """Per step, the time spent in ``name`` (after the device is synchronised)."""
+        def duration(r):
+            return r[0].elapsed_time(r[1]) / 1e3 if self.cuda else r
+        return [sum(duration(r) for r in calls) for calls in self.step_records[name]]
+
+    def summary(self, step_times: List[float]) -> Dict:
+        total = sum(step_times)
+        parts = {}
+        for name in self.names:
+            times = self.seconds(name)
+            parts[name] = dict(median_s=statistics.median(times), total_s=sum(times),
+                               share_of_step=sum(times) / total)
+        rest = total - sum(p['total_s'] for p in parts.values())
+        parts['rest'] = dict(total_s=rest, share_of_step=rest / total,
+                             what='data preprocessor, loss, backward, optimizer step, zero_grad')
+        return parts
 
 
 # ------------------------------------------------------------------------------------------------ measuring
@@ -227,7 +353,6 @@ def run_one(cfg, args, batch_size: int) -> Dict:
     """Build, warm up, time ``args.iters`` steps at one batch size; returns the result row."""
     device = torch.device(args.device)
     torch.manual_seed(args.seed)
-    crop = crop_size_of(cfg)
     model, optim_wrapper, wrapper_name, use_amp = build(cfg, args, device)
     train_step = model.train_step
     if args.compile:
@@ -235,11 +360,13 @@ def run_one(cfg, args, batch_size: int) -> Dict:
         # cannot trace mmengine's optimizer param groups (torch 2.13), and the optimizer is already fused.
         compile_cfg = cfg.get('compile', None)
         model.compile_networks(**(dict(compile_cfg) if isinstance(compile_cfg, dict) else {}))
-    data = make_batch(batch_size, crop, device, args.seed)
+    data, input_kind = make_batch(model, batch_size, device, args.seed)
+    input_shape = list(data['inputs'].shape[1:])
     rss_built = current_rss_mib()
     log(f'{type(model).__name__} built: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters '
-        f'({sum(p.numel() for p in model.parameters() if p.requires_grad) / 1e6:.1f}M trained), crop {crop}, '
-        f'batch {batch_size}, {device_name(device)}, {wrapper_name}{" bf16" if use_amp else " fp32"}'
+        f'({sum(p.numel() for p in model.parameters() if p.requires_grad) / 1e6:.1f}M trained), {input_kind} '
+        f'{"x".join(map(str, input_shape))}, batch {batch_size}, {device_name(device)}, '
+        f'{wrapper_name}{" bf16" if use_amp else " fp32"}'
         f'{", compiled" if args.compile else ""}')
     cuda = device.type == 'cuda'
     if cuda:
@@ -266,14 +393,17 @@ def run_one(cfg, args, batch_size: int) -> Dict:
     # Timed steps: CUDA events around each step, one synchronisation at the end (the host runs ahead as in
     # training); perf_counter on CPU.
     times: List[float] = []
+    breakdown = StepBreakdown(model, BREAKDOWN_PARTS if args.breakdown else (), device)
     if cuda:
         events = [torch.cuda.Event(enable_timing=True) for _ in range(args.iters + 1)]
         torch.cuda.synchronize(device)
         wall0 = time.perf_counter()
         events[0].record()
-        for i in range(args.iters):
-            train_step(data, optim_wrapper)
-            events[i + 1].record()
+        with breakdown:
+            for i in range(args.iters):
+                train_step(data, optim_wrapper)
+                events[i + 1].record()
+                breakdown.end_step()
         torch.cuda.synchronize(device)
         wall = time.perf_counter() - wall0
         times = [events[i].elapsed_time(events[i + 1]) / 1e3 for i in range(args.iters)]
@@ -282,19 +412,29 @@ def run_one(cfg, args, batch_size: int) -> Dict:
         peak_mem, mem_kind = torch.cuda.max_memory_allocated(device) / 2**20, 'cuda_max_memory_allocated'
     else:
         wall0 = time.perf_counter()
-        for i in range(args.iters):
-            t0 = time.perf_counter()
-            train_step(data, optim_wrapper)
-            times.append(time.perf_counter() - t0)
-            if not args.quiet:
-                log(f'bs {batch_size} step {i + 1}/{args.iters}: {times[-1]:.3f} s')
+        with breakdown:
+            for i in range(args.iters):
+                t0 = time.perf_counter()
+                train_step(data, optim_wrapper)
+                times.append(time.perf_counter() - t0)
+                breakdown.end_step()
+                if not args.quiet:
+                    log(f'bs {batch_size} step {i + 1}/{args.iters}: {times[-1]:.3f} s')
         wall = time.perf_counter() - wall0
         peak_mem, mem_kind = peak_rss_mib(), 'peak_rss'
 
     median = statistics.median(times)
     peak = peak_tflops_of(device, args.peak_tflops)
+    target_generator = getattr(model, 'target_generator', None)
     row = dict(
         batch_size=batch_size,
+        algorithm=type(model).__name__,
+        target_generator=None if target_generator is None else type(target_generator).__name__,
+        target_operator=type(getattr(target_generator, 'operator', None)).__name__
+        if getattr(target_generator, 'operator', None) is not None else None,
+        input_kind=input_kind,
+        input_shape=input_shape,
+        input_dtype=str(data['inputs'].dtype).replace('torch.', ''),
         optim_wrapper=wrapper_name,
         iters=args.iters,
         warmup=max(args.warmup, 1),
@@ -302,8 +442,10 @@ def run_one(cfg, args, batch_size: int) -> Dict:
         step_time_mean_s=statistics.fmean(times),
         step_time_min_s=min(times),
         step_times_s=times,
-        images_per_s=batch_size / median,
-        images_per_s_wall=batch_size * args.iters / wall,
+        samples_per_s=batch_size / median,
+        samples_per_s_wall=batch_size * args.iters / wall,
+        images_per_s=batch_size / median if input_kind == 'images' else None,
+        images_per_s_wall=batch_size * args.iters / wall if input_kind == 'images' else None,
         peak_mem_mib=peak_mem,
         peak_mem_kind=mem_kind,
         rss_after_build_mib=rss_built,
@@ -312,6 +454,7 @@ def run_one(cfg, args, batch_size: int) -> Dict:
         achieved_tflops=None if flops_per_step is None else flops_per_step / median / 1e12,
         peak_tflops=peak,
         mfu=None if (flops_per_step is None or peak is None) else flops_per_step / median / (peak * 1e12),
+        breakdown=breakdown.summary(times) if args.breakdown else None,
     )
     return row
 
@@ -322,9 +465,15 @@ def format_row(row: Dict) -> str:
     gflops = '-' if row['flops_per_image'] is None else f"{row['flops_per_image'] / 1e9:.2f}"
     mfu = '' if row['mfu'] is None else f", MFU {100 * row['mfu']:.1f}%"
     tflops = '' if row['achieved_tflops'] is None else f", {row['achieved_tflops']:.3f} TFLOP/s"
-    return (f"bs {row['batch_size']}: {row['images_per_s']:.2f} images/s, median step "
+    kind = row.get('input_kind', 'images')
+    text = (f"bs {row['batch_size']}: {row['samples_per_s']:.2f} {kind}/s, median step "
             f"{1e3 * row['step_time_median_s']:.1f} ms, peak mem {row['peak_mem_mib']:.0f} MiB "
-            f"({row['peak_mem_kind']}), {gflops} GFLOPs/image (fwd+bwd){tflops}{mfu}")
+            f"({row['peak_mem_kind']}), {gflops} GFLOPs/{kind[:-1]} (fwd+bwd){tflops}{mfu}")
+    if row.get('breakdown'):
+        text += '; ' + ', '.join(f"{name} {100 * part['share_of_step']:.1f}%"
+                                 + (f" ({1e3 * part['median_s']:.1f} ms)" if 'median_s' in part else '')
+                                 for name, part in row['breakdown'].items())
+    return text
 
 
 def main(argv=None):
@@ -369,6 +518,7 @@ def main(argv=None):
         num_threads=torch.get_num_threads(),
         amp=args.amp or (args.device == 'cuda' and not args.no_amp),
         compile=args.compile,
+        breakdown=args.breakdown,
         flop_counter='torch.utils.flop_counter.FlopCounterMode: matmul/conv/attention FLOPs of one full '
                      'training step (forward + backward), actual mask token counts; element-wise ops excluded',
         results=rows,

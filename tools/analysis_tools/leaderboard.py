@@ -1,5 +1,5 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
-"""Collect finished transfer runs into leaderboard tables (markdown + CSV).
+"""Collect finished transfer runs into leaderboard tables, one per input modality (markdown + CSV).
 
     python tools/analysis_tools/leaderboard.py WORK_DIR [WORK_DIR ...] [--out results.md] [--csv results.csv]
         [--model-index model-index.yml] [--no-reported]
@@ -12,9 +12,22 @@ Each WORK_DIR is searched (recursively) for:
 A run's row is keyed by (algorithm, arch, pretraining epochs, pretraining data, checkpoint SHA-256 prefix): the
 provenance that the pretraining run stored in its checkpoint and the transfer run recorded
 (mmjepa/utils/provenance.py), where the config's ``benchmark_meta`` sets a field only to override it; a field
-known from neither is "unknown", with a warning. The run's task (linear / finetune / knn / ade20k / coco) picks
-the column. Paper-reported numbers come from the metafiles listed in ``model-index.yml`` and are shown in their
-own rows, marked "reported".
+known from neither is "unknown", with a warning.
+
+The run's ``benchmark_meta.task`` picks the table and the column (docs/leaderboard.md):
+
+* RGB images (I-JEPA, DMT-JEPA, EC-IJEPA): ``linear`` / ``finetune`` / ``knn`` / ``probe`` (ImageNet top-1),
+  ``ade20k`` (mIoU), ``coco`` (AP box / mask);
+* SAR images (SAR-JEPA): ``fewshot-finetune`` / ``fewshot-linear`` top-1, one column per number of shots
+  ("SAR 10-shot FT top-1"): ``benchmark_meta.shots``, else the train dataset's ``shots_per_class`` in the config
+  dumped beside the result;
+* 12-lead ECG (ECG-JEPA): ``ptbxl-finetune`` / ``ptbxl-linear`` macro AUC, one column per PTB-XL label set
+  (``all``, ``superdiagnostic``, ``superdiagnostic_single``): ``benchmark_meta.label_set``, else the dataset's
+  ``task`` (+ ``single_label``) in that config.
+
+An overview table says which benchmark groups apply to each algorithm ('n/a' where one does not). Reported
+numbers (papers, official READMEs) come from the metafiles listed in ``model-index.yml`` and are shown in
+their own rows, marked "reported (...)".
 """
 import argparse
 import csv
@@ -32,7 +45,20 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from mmjepa.utils.provenance import (ARCH_LETTERS, PROVENANCE_FILE, TRANSFER_KEY,  # noqa: E402
                                      resolve_benchmark_meta)
 
-COLUMNS = OrderedDict([
+#: Tables, one per input modality, in this order: the title and the benchmark groups each one holds.
+MODALITIES = OrderedDict([
+    ('rgb', dict(title='RGB images: ImageNet, ADE20K, COCO', groups=('ImageNet', 'ADE20K', 'COCO'))),
+    ('sar', dict(title='SAR images: few-shot classification', groups=('SAR few-shot', ))),
+    ('ecg', dict(title='12-lead ECG: PTB-XL', groups=('PTB-XL', ))),
+])
+#: The input modality an algorithm is pretrained on (the table its benchmarks are in).
+ALGORITHM_MODALITY = {'I-JEPA': 'rgb', 'DMT-JEPA': 'rgb', 'EC-IJEPA': 'rgb', 'SAR-JEPA': 'sar', 'ECG-JEPA': 'ecg'}
+#: ``benchmark_meta.task`` -> modality (the table the run goes to, whatever the algorithm).
+TASK_MODALITY = {'linear': 'rgb', 'finetune': 'rgb', 'knn': 'rgb', 'probe': 'rgb', 'ade20k': 'rgb', 'coco': 'rgb',
+                 'fewshot-finetune': 'sar', 'fewshot-linear': 'sar',
+                 'ptbxl-finetune': 'ecg', 'ptbxl-linear': 'ecg'}
+#: The columns of the RGB table (fixed): key -> title.
+RGB_COLUMNS = OrderedDict([
     ('linear', 'IN-1k linear top-1'),
     ('finetune', 'IN-1k fine-tune top-1'),
     ('knn', 'IN-1k k-NN top-1'),
@@ -40,12 +66,64 @@ COLUMNS = OrderedDict([
     ('coco_box', 'COCO AP box'),
     ('coco_mask', 'COCO AP mask'),
 ])
-KEY_FIELDS = ('source', 'algorithm', 'arch', 'pretrain_epochs', 'pretrain_data', 'checkpoint', 'dataset')
+#: PTB-XL label sets: key -> title; 'all' and 'superdiagnostic' are always shown in the ECG table.
+PTBXL_LABEL_SETS = OrderedDict([('all', 'all'), ('superdiagnostic', 'superdiag.'),
+                                ('superdiagnostic_single', 'superdiag. single-label')])
+PROTOCOLS = OrderedDict([('finetune', 'FT'), ('linear', 'linear')])
+#: Evaluation metrics that mark a line of an mmengine scalars.json as an evaluation.
+EVAL_KEYS = ('accuracy/top1', 'mIoU', 'coco/bbox_mAP', 'coco/segm_mAP', 'multi-label/auc')
+KEY_FIELDS = ('modality', 'source', 'algorithm', 'arch', 'pretrain_epochs', 'pretrain_data', 'checkpoint', 'dataset')
+UNKNOWN = 'unknown'
+
+
+def sar_column(shots, protocol: str) -> str:
+    """``'sar_10shot_finetune'``: SAR few-shot top-1 with ``shots`` labels per class."""
+    return f'sar_{shots}shot_{protocol}'
+
+
+def ptbxl_column(label_set: str, protocol: str) -> str:
+    """``'ptbxl_all_linear'``: PTB-XL macro AUC of a label set."""
+    return f'ptbxl_{label_set}_{protocol}'
+
+
+def column_title(key: str) -> str:
+    if key in RGB_COLUMNS:
+        return RGB_COLUMNS[key]
+    match = re.fullmatch(r'sar_(\w+?)shot_(finetune|linear)', key)
+    if match:
+        return f'SAR {match[1]}-shot {PROTOCOLS[match[2]]} top-1'
+    match = re.fullmatch(r'ptbxl_(\w+)_(finetune|linear)', key)
+    if match:
+        return f'PTB-XL {PTBXL_LABEL_SETS.get(match[1], match[1])} {PROTOCOLS[match[2]]} AUC'
+    return key
+
+
+def column_modality(key: str) -> str:
+    return 'sar' if key.startswith('sar_') else 'ecg' if key.startswith('ptbxl_') else 'rgb'
+
+
+def modality_columns(modality: str, rows: List[dict]) -> List[str]:
+    """The columns of a modality's table: the RGB ones (fixed); PTB-XL 'all' and 'superdiagnostic' (fine-tune
+    and linear) plus any other label set present; the SAR shot counts present, fewest first."""
+    present = {k for r in rows for k in r if column_modality(k) == modality and k not in KEY_FIELDS
+               and isinstance(r[k], float)}
+    if modality == 'rgb':
+        return list(RGB_COLUMNS)
+    if modality == 'ecg':
+        sets = list(PTBXL_LABEL_SETS)[:2] + [s for s in PTBXL_LABEL_SETS if s not in ('all', 'superdiagnostic')
+                                             and any(ptbxl_column(s, p) in present for p in PROTOCOLS)]
+        sets += sorted({re.fullmatch(r'ptbxl_(\w+)_(finetune|linear)', k)[1] for k in present} - set(sets))
+        return [ptbxl_column(s, p) for s in sets for p in PROTOCOLS]
+    shots = sorted({re.fullmatch(r'sar_(\w+?)shot_(finetune|linear)', k)[1] for k in present},
+                   key=lambda s: (not s.isdigit(), int(s) if s.isdigit() else 0, s))
+    return [sar_column(k, p) for k in shots for p in PROTOCOLS if sar_column(k, p) in present]
 
 
 # ------------------------------------------------------------------------------------------ measured
-def _metric_columns(task: str, metrics: Dict[str, float]) -> Dict[str, float]:
-    """Map the metrics of one run (mmpretrain / mmseg / mmdet names) to leaderboard columns."""
+def _metric_columns(task: str, metrics: Dict[str, float], details: Optional[dict] = None) -> Dict[str, float]:
+    """Map the metrics of one run (mmpretrain / mmseg / mmdet names, mmjepa's MultiLabelAUC) to leaderboard
+    columns; ``details`` holds the few-shot ``shots`` or the PTB-XL ``label_set`` of the run."""
+    details = details or {}
     out = {}
     if task in ('linear', 'finetune'):
         for key in ('accuracy/top1', 'top1', 'linear_top1'):
@@ -66,19 +144,72 @@ def _metric_columns(task: str, metrics: Dict[str, float]) -> Dict[str, float]:
             out['coco_box'] = 100. * metrics['coco/bbox_mAP']
         if 'coco/segm_mAP' in metrics:
             out['coco_mask'] = 100. * metrics['coco/segm_mAP']
+    elif task in ('fewshot-finetune', 'fewshot-linear'):
+        if 'accuracy/top1' in metrics:
+            out[sar_column(details.get('shots', UNKNOWN), task.split('-', 1)[1])] = metrics['accuracy/top1']
+    elif task in ('ptbxl-finetune', 'ptbxl-linear'):
+        # macro ROC AUC (MultiLabelAUC: '<prefix>/auc', a fraction, as the ECG-JEPA tables)
+        auc = [k for k in metrics if k == 'auc' or k.endswith('/auc')]
+        if auc:
+            key = 'multi-label/auc' if 'multi-label/auc' in auc else sorted(auc)[0]
+            out[ptbxl_column(details.get('label_set', UNKNOWN), task.split('-', 1)[1])] = metrics[key]
     return out
 
 
-def _dumped_meta(run_dir: str) -> Optional[dict]:
-    """``benchmark_meta`` of the config mmengine dumped into a work dir (``<work_dir>/<config>.py``)."""
+def _dataset_cfg(cfg, loaders: Tuple[str, ...], key: str) -> Optional[dict]:
+    """The first dataset config (looked through wrappers) of ``loaders`` of ``cfg`` that sets ``key``."""
+    for loader in loaders:
+        dataset = (cfg.get(loader) or {}).get('dataset') if cfg is not None else None
+        while isinstance(dataset, dict):
+            if key in dataset:
+                return dataset
+            dataset = dataset.get('dataset')
+    return None
+
+
+def benchmark_details(task: Optional[str], meta: dict, cfg, where: str) -> dict:
+    """What names the column of a few-shot or PTB-XL run besides its task: ``shots`` (labels per class) for
+    'fewshot-*', ``label_set`` (``all`` / ``superdiagnostic`` / ``superdiagnostic_single``) for 'ptbxl-*'.
+    ``benchmark_meta`` sets it explicitly, else the run's config says it (the train dataset's
+    ``shots_per_class``; the test dataset's PTB-XL ``task`` and ``single_label``); else it is 'unknown', with a
+    warning."""
+    import warnings
+    if task in ('fewshot-finetune', 'fewshot-linear'):
+        shots = meta.get('shots')
+        if shots is None:
+            dataset = _dataset_cfg(cfg, ('train_dataloader', ), 'shots_per_class')
+            shots = dataset['shots_per_class'] if dataset else None
+        if shots is None:
+            warnings.warn(f'{where}: the number of shots of this {task} run is unknown (no shots_per_class in the '
+                          'train dataset of the config dumped beside it): set --cfg-options benchmark_meta.shots=K')
+            return dict(shots=UNKNOWN)
+        return dict(shots=int(shots))
+    if task in ('ptbxl-finetune', 'ptbxl-linear'):
+        label_set = meta.get('label_set')
+        if label_set is None:
+            dataset = _dataset_cfg(cfg, ('test_dataloader', 'val_dataloader', 'train_dataloader'), 'task')
+            if dataset is not None:
+                label_set = dataset['task'] + ('_single' if dataset.get('single_label') else '')
+        if label_set is None:
+            warnings.warn(f'{where}: the PTB-XL label set of this {task} run is unknown (no dataset task in the '
+                          'config dumped beside it): set --cfg-options benchmark_meta.label_set=all (or '
+                          'superdiagnostic, superdiagnostic_single)')
+            return dict(label_set=UNKNOWN)
+        return dict(label_set=str(label_set).replace('-', '_'))
+    return {}
+
+
+def _dumped_config(run_dir: str):
+    """The config mmengine dumped into a work dir (``<work_dir>/<config>.py``): the first one that has a
+    ``benchmark_meta``, else None."""
+    from mmengine.config import Config
     for path in sorted(glob.glob(osp.join(run_dir, '*.py'))):
-        from mmengine.config import Config
         try:
-            meta = Config.fromfile(path).get('benchmark_meta')
+            cfg = Config.fromfile(path)
         except Exception:  # noqa: BLE001  (not a config)
             continue
-        if meta:
-            return dict(meta)
+        if cfg.get('benchmark_meta'):
+            return cfg
     return None
 
 
@@ -100,7 +231,7 @@ def _last_eval(scalars_path: str) -> Dict[str, float]:
             if not line:
                 continue
             entry = json.loads(line)
-            if any(k in entry for k in ('accuracy/top1', 'mIoU', 'coco/bbox_mAP', 'coco/segm_mAP')):
+            if any(k in entry for k in EVAL_KEYS):
                 found = entry
     return found
 
@@ -134,23 +265,28 @@ def collect_runs(work_dirs: List[str]) -> List[dict]:
                 if 'linear_top1' in metrics:
                     columns['linear'] = metrics['linear_top1']
             else:
-                columns = _metric_columns(task, metrics)
+                details = benchmark_details(task, meta, _dumped_config(osp.dirname(path)), path)
+                columns = _metric_columns(task, metrics, details)
             if columns:
                 meta = resolve_benchmark_meta(meta, result.get(TRANSFER_KEY), where=path)
-                records.append(dict(meta=meta, columns=columns, path=path))
+                records.append(dict(meta=dict(meta, modality=TASK_MODALITY.get(task, 'rgb')), columns=columns,
+                                    path=path))
                 covered.add(osp.dirname(path))
         for scalars in sorted(glob.glob(osp.join(work_dir, '**', 'vis_data', 'scalars.json'), recursive=True)):
             run_dir = osp.dirname(osp.dirname(osp.dirname(scalars)))  # <work_dir>/<timestamp>/vis_data/
             if run_dir in covered:
                 continue
-            meta = _dumped_meta(run_dir) or _dumped_meta(osp.dirname(osp.dirname(scalars)))
+            cfg = _dumped_config(run_dir) or _dumped_config(osp.dirname(osp.dirname(scalars)))
             metrics = _last_eval(scalars)
-            if not meta or not metrics:
+            if cfg is None or not metrics:
                 continue
-            columns = _metric_columns(meta.get('task'), metrics)
+            meta = dict(cfg.benchmark_meta)
+            task = meta.get('task')
+            columns = _metric_columns(task, metrics, benchmark_details(task, meta, cfg, scalars))
             if columns:
                 meta = resolve_benchmark_meta(meta, _provenance_file(run_dir), where=scalars)
-                records.append(dict(meta=meta, columns=columns, path=scalars))
+                records.append(dict(meta=dict(meta, modality=TASK_MODALITY.get(task, 'rgb')), columns=columns,
+                                    path=scalars))
                 covered.add(run_dir)
     return records
 
@@ -167,6 +303,41 @@ def _metafile_paths(model_index: str) -> List[str]:
     return [osp.join(root, p) for p in index.get('Import', [])]
 
 
+def _reported_columns(result: dict) -> Tuple[Optional[str], Dict[str, float], Optional[str]]:
+    """``(modality, columns, benchmark)`` of one metafile Results entry (``benchmark``: the row's dataset,
+    None for the standard benchmark). Tasks: 'Linear Probe', 'Fine-tune', 'k-NN' (ImageNet top-1, or PTB-XL
+    'Macro AUC' with ``Label Set``), 'Semantic Segmentation', 'Instance Segmentation', 'Few-shot Fine-tune' /
+    'Few-shot Linear Probe' (``Shots``, ``Dataset`` e.g. 'MSTAR SOC')."""
+    task, metrics, dataset = result.get('Task', ''), result.get('Metrics') or {}, str(result.get('Dataset', ''))
+    protocol = {'Linear Probe': 'linear', 'Fine-tune': 'finetune', 'Few-shot Linear Probe': 'linear',
+                'Few-shot Fine-tune': 'finetune'}.get(task)
+    if dataset.startswith('PTB-XL'):
+        label_set = str(result.get('Label Set', UNKNOWN)).replace('-', '_').replace(' ', '_')
+        if protocol and 'Macro AUC' in metrics:
+            return 'ecg', {ptbxl_column(label_set, protocol): metrics['Macro AUC']}, None
+        return None, {}, None
+    if task.startswith('Few-shot'):
+        if protocol and 'Top 1 Accuracy' in metrics:
+            benchmark = re.sub(r'[^a-z0-9]+', '-', dataset.lower()).strip('-') or None
+            return 'sar', {sar_column(result.get('Shots', UNKNOWN), protocol): metrics['Top 1 Accuracy']}, benchmark
+        return None, {}, None
+    columns = {}
+    if task == 'Linear Probe' and 'Top 1 Accuracy' in metrics:
+        columns['linear'] = metrics['Top 1 Accuracy']
+    elif task == 'Fine-tune' and 'Top 1 Accuracy' in metrics:
+        columns['finetune'] = metrics['Top 1 Accuracy']
+    elif task == 'k-NN' and 'Top 1 Accuracy' in metrics:
+        columns['knn'] = metrics['Top 1 Accuracy']
+    elif task == 'Semantic Segmentation' and 'mIoU' in metrics:
+        columns['ade20k'] = metrics['mIoU']
+    elif task == 'Instance Segmentation':
+        if 'box AP' in metrics:
+            columns['coco_box'] = metrics['box AP']
+        if 'mask AP' in metrics:
+            columns['coco_mask'] = metrics['mask AP']
+    return ('rgb' if columns else None), columns, None
+
+
 def collect_reported(model_index: str) -> List[dict]:
     """Reported results (``Reported: ...`` in a Results entry) of every metafile of the model index."""
     import yaml
@@ -180,69 +351,104 @@ def collect_reported(model_index: str) -> List[dict]:
             if not isinstance(arch, str):
                 match = _ARCH_FROM_NAME.search(model['Name'])
                 arch = f'ViT-{ARCH_LETTERS[match[1]]}/{match[2]}' if match else '?'
-            base = dict(algorithm=model.get('In Collection', '?'), arch=arch, pretrain_epochs=md.get('Epochs'),
+            epochs = md.get('Epochs')
+            if epochs is None and md.get('Iterations') is not None:
+                epochs = f'{md["Iterations"]} iters'
+            base = dict(algorithm=model.get('In Collection', '?'), arch=arch, pretrain_epochs=epochs,
                         pretrain_data=md.get('Training Data'), checkpoint='–', dataset='standard', name=model['Name'])
             for result in model.get('Results') or []:
                 if not result.get('Reported'):
                     continue
-                task, metrics, columns = result.get('Task', ''), result.get('Metrics') or {}, {}
-                if task == 'Linear Probe' and 'Top 1 Accuracy' in metrics:
-                    columns['linear'] = metrics['Top 1 Accuracy']
-                elif task == 'Fine-tune' and 'Top 1 Accuracy' in metrics:
-                    columns['finetune'] = metrics['Top 1 Accuracy']
-                elif task == 'k-NN' and 'Top 1 Accuracy' in metrics:
-                    columns['knn'] = metrics['Top 1 Accuracy']
-                elif task == 'Semantic Segmentation' and 'mIoU' in metrics:
-                    columns['ade20k'] = metrics['mIoU']
-                elif task == 'Instance Segmentation':
-                    if 'box AP' in metrics:
-                        columns['coco_box'] = metrics['box AP']
-                    if 'mask AP' in metrics:
-                        columns['coco_mask'] = metrics['mask AP']
+                modality, columns, benchmark = _reported_columns(result)
                 if columns:
-                    records.append(dict(meta=dict(base, source=f'reported ({result["Reported"]})'),
+                    records.append(dict(meta=dict(base, modality=modality, dataset=benchmark or 'standard',
+                                                  source=f'reported ({result["Reported"]})'),
                                         columns=columns, path=path))
     return records
 
 
 # ------------------------------------------------------------------------------------------- tables
 def build_rows(records: List[dict]) -> List[dict]:
+    """One row per (modality, source, algorithm, arch, epochs, data, checkpoint, benchmark dataset): the tasks
+    of one checkpoint on one modality's benchmarks share a row."""
     rows: 'OrderedDict[Tuple, dict]' = OrderedDict()
     for rec in records:
-        meta = rec['meta']
+        meta = dict(rec['meta'])
+        meta.setdefault('modality', 'rgb')
         row_key = tuple(str(meta.get(k, 'measured' if k == 'source' else '?')) for k in KEY_FIELDS)
         row = rows.setdefault(row_key, dict(zip(KEY_FIELDS, row_key), pretrain_config=meta.get('pretrain_config', '')))
         for col, value in rec['columns'].items():
             row[col] = float(value)
-    return sorted(rows.values(), key=lambda r: (r['source'] != 'measured', r['algorithm'], r['arch'],
+    order = list(MODALITIES)
+    return sorted(rows.values(), key=lambda r: (order.index(r['modality']) if r['modality'] in order else len(order),
+                                               r['source'] != 'measured', r['algorithm'], r['arch'],
                                                r['pretrain_epochs'], r['dataset']))
 
 
-def _fmt(value) -> str:
-    return f'{value:.2f}' if isinstance(value, float) else '–'
+def _fmt(value, key: str = '') -> str:
+    if not isinstance(value, float):
+        return '–'
+    return f'{value:.3f}' if key.startswith('ptbxl_') else f'{value:.2f}'  # AUC as a fraction; top-1 / AP in %
+
+
+def applicability(rows: List[dict]) -> List[Tuple[str, str, Dict[str, str]]]:
+    """Per algorithm (every one of :data:`ALGORITHM_MODALITY` and of ``rows``): its modality and, per benchmark
+    group, 'yes' (its modality's benchmarks, or one it has results on) or 'n/a'; an algorithm of unknown
+    modality has '?' where it has no result."""
+    groups = [g for m in MODALITIES.values() for g in m['groups']]
+    out = []
+    for algorithm in sorted(set(ALGORITHM_MODALITY) | {r['algorithm'] for r in rows}):
+        own = ALGORITHM_MODALITY.get(algorithm)
+        has = {r['modality'] for r in rows if r['algorithm'] == algorithm}
+        cells = {}
+        for modality, spec in MODALITIES.items():
+            for group in spec['groups']:
+                cells[group] = 'yes' if modality == own or modality in has else ('n/a' if own else '?')
+        out.append((algorithm, MODALITIES[own]['title'].split(':')[0] if own else UNKNOWN,
+                    {g: cells[g] for g in groups}))
+    return out
 
 
 def to_markdown(rows: List[dict]) -> str:
-    header = ['Algorithm', 'Arch', 'Pretrain epochs', 'Pretrain data', 'Checkpoint', 'Benchmark', 'Source',
-              *COLUMNS.values()]
-    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
-    for r in rows:
-        source = r['source'] if r['source'] == 'measured' else f'**{r["source"]}**'
-        cells = [r['algorithm'], r['arch'], r['pretrain_epochs'], r['pretrain_data'], r['checkpoint'], r['dataset'],
-                 source, *(_fmt(r.get(c)) for c in COLUMNS)]
-        lines.append('| ' + ' | '.join(str(c) for c in cells) + ' |')
+    """An overview of which benchmarks apply to which algorithm, then one table per modality that has rows."""
+    groups = [g for m in MODALITIES.values() for g in m['groups']]
+    lines = ['**Benchmarks per algorithm** (each table below holds one input modality; n/a: the benchmark '
+             'does not apply)', '', '| Algorithm | Pretrained on | ' + ' | '.join(groups) + ' |',
+             '|' + '---|' * (len(groups) + 2)]
+    for algorithm, modality, cells in applicability(rows):
+        lines.append(f'| {algorithm} | {modality} | ' + ' | '.join(cells[g] for g in groups) + ' |')
+    for modality, spec in MODALITIES.items():
+        table_rows = [r for r in rows if r['modality'] == modality]
+        if not table_rows:
+            continue
+        columns = modality_columns(modality, table_rows)
+        header = ['Algorithm', 'Arch', 'Pretrain epochs', 'Pretrain data', 'Checkpoint', 'Benchmark', 'Source',
+                  *(column_title(c) for c in columns)]
+        lines += ['', f'### {spec["title"]}', '', '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+        for r in table_rows:
+            source = r['source'] if r['source'] == 'measured' else f'**{r["source"]}**'
+            cells = [r['algorithm'], r['arch'], r['pretrain_epochs'], r['pretrain_data'], r['checkpoint'],
+                     r['dataset'], source, *(_fmt(r.get(c), c) for c in columns)]
+            lines.append('| ' + ' | '.join(str(c) for c in cells) + ' |')
     return '\n'.join(lines) + '\n'
 
 
+def csv_columns(rows: List[dict]) -> List[str]:
+    return [c for m in MODALITIES for c in modality_columns(m, [r for r in rows if r['modality'] == m])
+            if m == 'rgb' or any(r['modality'] == m for r in rows)]
+
+
 def write_csv(rows: List[dict], path: str) -> None:
+    """One CSV of every row: the metric columns of all modalities, empty where a row has none."""
+    columns = csv_columns(rows)
     with open(path, 'w', newline='') as f:
         writer = csv.writer(f)
         writer.writerow(['algorithm', 'arch', 'pretrain_epochs', 'pretrain_data', 'checkpoint', 'pretrain_config',
-                         'benchmark', 'source', *COLUMNS])
+                         'benchmark', 'source', 'modality', *columns])
         for r in rows:
             writer.writerow([r['algorithm'], r['arch'], r['pretrain_epochs'], r['pretrain_data'], r['checkpoint'],
-                             r['pretrain_config'], r['dataset'], r['source'],
-                             *('' if r.get(c) is None else f'{r[c]:.2f}' for c in COLUMNS)])
+                             r['pretrain_config'], r['dataset'], r['source'], r['modality'],
+                             *('' if r.get(c) is None else _fmt(r[c], c) for c in columns)])
 
 
 def parse_args(argv=None):
@@ -271,7 +477,7 @@ def main(argv=None) -> List[dict]:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
             f.write('# mmjepa leaderboard\n\nMeasured rows come from finished runs; **reported** rows are the '
-                    "papers' numbers (configs/*/metafile.yml).\n\n" + table)
+                    "numbers of the papers or the official code (configs/*/metafile.yml).\n\n" + table)
     csv_path = args.csv or (osp.splitext(args.out)[0] + '.csv' if args.out else None)
     if csv_path:
         write_csv(rows, csv_path)

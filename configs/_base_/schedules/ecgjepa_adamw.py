@@ -16,4 +16,5 @@ param_scheduler = [
     dict(type='CosineWeightDecay', eta_min_ratio=10., by_epoch=False, begin=0, end=max_iters),
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
-default_hooks = dict(checkpoint=dict(by_epoch=False, interval=5000))
+# The iteration-based checkpoint interval (default_hooks.checkpoint=dict(by_epoch=False, interval=5000)) is set by
+# the configs: default_runtime.py defines default_hooks, and mmengine refuses a key defined by two bases.

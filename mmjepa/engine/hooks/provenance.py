@@ -11,11 +11,14 @@ from ...utils.provenance import META_KEY, algorithm_name, arch_name, dataset_nam
 
 
 def backbone_arch(backbone) -> str:
-    """``arch_name`` of a ViT backbone (JEPAViT, mmpretrain's VisionTransformer); the class name of another."""
+    """``arch_name`` of a ViT backbone (JEPAViT, mmpretrain's VisionTransformer; a TokenTransformer by its
+    tokenizer's ``patch_size``, e.g. ECG-JEPA's ``'ViT-D384xL8/25'``); the class name of another."""
     projection = getattr(getattr(backbone, 'patch_embed', None), 'projection', None)
-    if not hasattr(backbone, 'embed_dims') or not hasattr(backbone, 'num_layers') or projection is None:
+    patch_size = projection.kernel_size[0] if projection is not None else \
+        getattr(getattr(backbone, 'tokenizer', None), 'patch_size', None)
+    if not hasattr(backbone, 'embed_dims') or not hasattr(backbone, 'num_layers') or patch_size is None:
         return type(backbone).__name__
-    return arch_name(backbone.embed_dims, backbone.num_layers, projection.kernel_size[0])
+    return arch_name(backbone.embed_dims, backbone.num_layers, patch_size)
 
 
 @HOOKS.register_module()
