@@ -21,6 +21,8 @@ import sys
 import time
 from typing import Dict, List
 
+from mmengine.config import DictAction
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's mmjepa
 
 
@@ -34,7 +36,8 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', default='work_dirs/fewshot_eval')
     parser.add_argument('--out', default=None, help='sweep JSON (default: WORK_DIR/sweep.json)')
     parser.add_argument('--compare', nargs=2, metavar=('A', 'B'), help='compare two sweep JSON files')
-    parser.add_argument('--cfg-options', nargs='+', default=[], help='key=value overrides of the config')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='key=value overrides of the config (as tools/train.py)')
     args = parser.parse_args(argv)
     if args.compare is None and args.config is None:
         parser.error('give a CONFIG to sweep, or --compare A.json B.json')
@@ -51,15 +54,10 @@ def accuracy_of(metrics: Dict[str, float]) -> float:
 
 
 def run_one(args, shots: int, seed: int) -> float:
-    from mmengine.config import Config, DictAction
+    from mmengine.config import Config
     from mmengine.runner import Runner
     cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        options = {}
-        for option in args.cfg_options:
-            key, value = option.split('=', 1)
-            options[key] = DictAction._parse_iterable(value)
-        cfg.merge_from_dict(options)
+    cfg.merge_from_dict(args.cfg_options)
     dataset = cfg.train_dataloader.dataset
     if dataset.get('type') != 'FewShotDataset':
         raise ValueError(f'{args.config}: train_dataloader.dataset must be a FewShotDataset, got {dataset.get("type")}')

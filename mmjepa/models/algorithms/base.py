@@ -2,7 +2,7 @@
 """The base of every JEPA algorithm: the step counter, the seeded global-batch mask draw and the template
 training step, whose parts a variant overrides."""
 import warnings
-from typing import Dict, List, Mapping, Optional, Union
+from typing import Dict, List, Optional, Union
 
 import torch
 from mmengine.dist import get_dist_info

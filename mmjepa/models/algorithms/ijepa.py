@@ -2,7 +2,7 @@
 """I-JEPA: the template step of :class:`BaseJEPA` with its defaults."""
 from mmpretrain.registry import MODELS
 
-from .base import BaseJEPA, optimizer_stepped  # noqa: F401 (optimizer_stepped: kept importable from here)
+from .base import BaseJEPA
 
 
 @MODELS.register_module()

@@ -1,6 +1,6 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """LoMaR's local windows: small windows of the patch grid, most of each hidden behind the mask token."""
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Tuple
 
 import torch
 from mmengine.utils import to_2tuple
