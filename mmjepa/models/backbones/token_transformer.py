@@ -35,7 +35,11 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
         output_registers (bool): :meth:`forward` keeps the register tokens in front of the others (ECG-JEPA's
             evaluation: the probe attends to them, fine-tuning reads the first). Defaults to False.
         abs_pos (bool): Add the fixed sin-cos table. Defaults to True. rel_pos (dict, optional): see JEPAViT.
+        drop_rate (float): Dropout after the attention projection and in the MLP (ECG-JEPA fine-tuning: 0.05).
+            Defaults to 0.
         drop_path_rate (float): Stochastic depth, linear over the blocks. Defaults to 0.
+        frozen (bool): A fixed feature extractor (ECG-JEPA's attentive probe): no parameter trains, the
+            encoder stays in eval mode and :meth:`forward` runs without autograd. Defaults to False.
         with_cp (bool): Activation checkpointing in :meth:`forward_tokens`. Defaults to False.
         init_cfg (dict, optional): ``dict(type='Pretrained', checkpoint=..., prefix=...)`` loads strictly.
     """
@@ -51,7 +55,9 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
                  mask_token: bool = False,
                  abs_pos: bool = True,
                  rel_pos: Optional[dict] = None,
+                 drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
+                 frozen: bool = False,
                  qkv_bias: bool = True,
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
                  with_cp: bool = False,
@@ -73,7 +79,8 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
         dpr = [drop_path_rate * i / max(self.num_layers - 1, 1) for i in range(self.num_layers)]
         self.layers = nn.ModuleList(
             TransformerEncoderLayer(embed_dims=self.embed_dims, num_heads=self.num_heads,
-                                    feedforward_channels=settings['feedforward_channels'], drop_path_rate=dpr[i],
+                                    feedforward_channels=settings['feedforward_channels'], drop_rate=drop_rate,
+                                    drop_path_rate=dpr[i],
                                     qkv_bias=qkv_bias, norm_cfg=norm_cfg) for i in range(self.num_layers))
         use_attention(self.layers)
         if rel_pos is not None:
@@ -86,6 +93,9 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
         self.with_cp = with_cp
         self.init_token_options(self.embed_dims, mask_token, num_register_tokens)
         self.output_registers = output_registers
+        self.frozen = frozen
+        if frozen:
+            self.requires_grad_(False)
 
     @property
     def layout(self) -> TokenLayout:
@@ -114,6 +124,10 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
 
         self.init_or_load(official_init)
 
+    def train(self, mode: bool = True):
+        return super().train(mode and not self.frozen)
+
     def forward(self, x: torch.Tensor):
-        outs = self.forward_tokens(x, out_indices=self.out_indices, with_registers=self.output_registers)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.frozen):
+            outs = self.forward_tokens(x, out_indices=self.out_indices, with_registers=self.output_registers)
         return tuple(t if self.out_type == 'raw' else t.mean(dim=1) for t in outs)

@@ -2,15 +2,14 @@
 """The attentive probe of ECG-JEPA's frozen-encoder ("linear") evaluation: one learned query cross-attends to
 the encoder tokens, a linear layer classifies the pooled vector
 (`Weimann & Conrad, arXiv 2410.13867 <https://arxiv.org/abs/2410.13867>`_)."""
-from typing import List, Optional, Tuple
+from typing import Tuple
 
 import torch
-from mmpretrain.models.heads import MultiLabelClsHead
 from mmpretrain.registry import MODELS
-from mmpretrain.structures import DataSample, label_to_onehot
 from torch import nn
 
 from ..utils import attention
+from .token_cls_head import TokenClsHead
 
 
 class QueryCrossAttention(nn.Module):
@@ -36,7 +35,7 @@ class QueryCrossAttention(nn.Module):
 
 
 @MODELS.register_module()
-class AttentivePoolingClsHead(MultiLabelClsHead):
+class AttentivePoolingClsHead(TokenClsHead):
     """Attentive-probe classification head of `ECG-JEPA <https://arxiv.org/abs/2410.13867>`_.
 
     Input: the backbone's output tuple; its last item must be the token sequence [B, N, in_channels] (after
@@ -51,21 +50,14 @@ class AttentivePoolingClsHead(MultiLabelClsHead):
     ``attn_pool.cross_attention_block.{q,kv,proj}`` -> ``query_token``, ``attn.{q,kv}``, ``fc``.
 
     ``complete_block=True``: a V-JEPA-style pooler instead (``q + xattn(q, LN(x))`` with a ``D -> D`` output
-    projection, then ``q + MLP(LN(q))``), followed by ``fc``.
+    projection, then ``q + MLP(LN(q))``), followed by ``fc`` (``finetune_after_linear.yaml``'s head).
 
-    Loss: by default ``class_mean=True`` averages the binary cross-entropy over batch *and* classes, as the
-    official ``F.binary_cross_entropy_with_logits`` does (mmpretrain's :class:`MultiLabelClsHead` divides the
-    sum by the batch size only: ``num_classes`` times larger). ``multi_label=False`` (the single-label
-    ST-MEM task) takes class indices, a softmax cross-entropy (pass ``loss=dict(type='CrossEntropyLoss')``)
-    averaged over the batch, and predicts the arg-max.
+    Loss and predictions: :class:`TokenClsHead`'s (class-mean BCE as the official code, or single-label).
 
     Args:
         num_classes (int): Classes.
         in_channels (int): Token width of the backbone.
         num_heads (int): Attention heads (the encoder's: 6 for ViT-S).
-        loss (dict): Loss config. Defaults to ``dict(type='CrossEntropyLoss', use_sigmoid=True)``.
-        multi_label (bool): Multi-hot targets, sigmoid scores. Defaults to True.
-        class_mean (bool): Multi-label loss averaged over classes too (official). Defaults to True.
         complete_block (bool): V-JEPA-style pooling block instead of the bare cross-attention. Defaults to
             False.
         mlp_ratio (float): MLP width of the complete block. Defaults to 4.
@@ -73,31 +65,23 @@ class AttentivePoolingClsHead(MultiLabelClsHead):
         bias (bool): Bias in the classifier (and in the complete block's projections and norms). Defaults to
             False.
         eps (float): LayerNorm epsilon of the complete block. Defaults to 1e-6.
-        thr, topk: Multi-label prediction rule of :class:`MultiLabelClsHead` (threshold 0.5 by default).
-        init_cfg (dict, optional): mmengine init config; None keeps the official init (truncated normal,
-            std 0.02, for every Linear and the query; zero biases).
+        **kwargs: ``loss``, ``multi_label``, ``class_mean``, ``thr``, ``topk``, ``init_cfg`` of
+            :class:`TokenClsHead` (None keeps the official init: truncated normal, std 0.02, for every Linear
+            and the query; zero biases).
     """
 
     def __init__(self,
                  num_classes: int,
                  in_channels: int,
                  num_heads: int,
-                 loss: dict = dict(type='CrossEntropyLoss', use_sigmoid=True),
-                 multi_label: bool = True,
-                 class_mean: bool = True,
                  complete_block: bool = False,
                  mlp_ratio: float = 4.,
                  qkv_bias: bool = False,
                  bias: bool = False,
                  eps: float = 1e-6,
-                 thr: Optional[float] = None,
-                 topk: Optional[int] = None,
-                 init_cfg: Optional[dict] = None):
-        super().__init__(loss=loss, thr=thr, topk=topk, init_cfg=init_cfg)
-        if num_classes < 1:
-            raise ValueError(f'model.head.num_classes={num_classes} must be at least 1')
-        self.num_classes, self.in_channels = num_classes, in_channels
-        self.multi_label, self.class_mean, self.complete_block = multi_label, class_mean, complete_block
+                 **kwargs):
+        super().__init__(num_classes=num_classes, in_channels=in_channels, bias=bias, **kwargs)
+        self.complete_block = complete_block
         self.query_token = nn.Parameter(torch.zeros(1, 1, in_channels))
         self.attn = QueryCrossAttention(in_channels, num_heads, qkv_bias=qkv_bias)
         if complete_block:
@@ -107,58 +91,19 @@ class AttentivePoolingClsHead(MultiLabelClsHead):
             self.norm2 = nn.LayerNorm(in_channels, eps=eps, bias=bias)
             self.mlp = nn.Sequential(
                 nn.Linear(in_channels, hidden, bias=bias), nn.GELU(), nn.Linear(hidden, in_channels, bias=bias))
-        self.fc = nn.Linear(in_channels, num_classes, bias=bias)
-        self._official_init()
+        self.official_init()
 
-    def _official_init(self):
-        nn.init.trunc_normal_(self.query_token, std=0.02)
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                nn.init.trunc_normal_(m.weight, std=0.02)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.LayerNorm):
-                nn.init.ones_(m.weight)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
+    def official_init(self) -> None:
+        super().official_init()
+        if hasattr(self, 'query_token'):
+            nn.init.trunc_normal_(self.query_token, std=0.02)
 
     def pre_logits(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
         """The pooled vector [B, in_channels] of the last backbone output [B, N, in_channels]."""
-        tokens = feats[-1]
-        if tokens.dim() != 3 or tokens.shape[-1] != self.in_channels:
-            raise ValueError(f'AttentivePoolingClsHead expects the backbone to output tokens [B, N, '
-                             f'{self.in_channels}] (model.head.in_channels), got {tuple(tokens.shape)}; set the '
-                             'backbone to return its token sequence (not a pooled or cls output)')
+        tokens = self.tokens_of(feats)
         query = self.query_token.expand(tokens.shape[0], -1, -1)
         if not self.complete_block:
             return self.attn(query, tokens)[:, 0]
         query = query + self.attn_proj(self.attn(query, self.norm1(tokens)))
         query = query + self.mlp(self.norm2(query))
         return query[:, 0]
-
-    def forward(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
-        """Logits [B, num_classes]."""
-        return self.fc(self.pre_logits(feats))
-
-    def _get_loss(self, cls_score: torch.Tensor, data_samples: List[DataSample], **kwargs) -> dict:
-        if 'gt_score' in data_samples[0]:
-            target = torch.stack([s.gt_score.float() for s in data_samples])
-        elif self.multi_label:
-            target = torch.stack([label_to_onehot(s.gt_label, self.num_classes) for s in data_samples]).float()
-        else:
-            target = torch.cat([s.gt_label for s in data_samples])
-        avg_factor = cls_score.shape[0]
-        if self.multi_label and self.class_mean:
-            avg_factor *= cls_score.shape[1]
-        return dict(loss=self.loss_module(cls_score, target, avg_factor=avg_factor, **kwargs))
-
-    def _get_predictions(self, cls_score: torch.Tensor, data_samples: Optional[List[DataSample]]):
-        if self.multi_label:
-            return super()._get_predictions(cls_score, data_samples)
-        scores = cls_score.softmax(dim=1)
-        labels = scores.argmax(dim=1, keepdim=True)
-        if data_samples is None:
-            data_samples = [DataSample() for _ in range(cls_score.shape[0])]
-        for sample, score, label in zip(data_samples, scores, labels):
-            sample.set_pred_score(score).set_pred_label(label)
-        return data_samples

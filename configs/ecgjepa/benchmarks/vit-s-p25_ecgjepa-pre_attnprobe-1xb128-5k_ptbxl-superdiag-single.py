@@ -1,0 +1,11 @@
+# The attentive probe on PTB-XL's single-label superdiagnostic task (5 classes, records with exactly one
+# superclass; the ST-MEM task of ECG-JEPA's table): softmax cross-entropy, macro one-vs-rest AUC.
+_base_ = ['./vit-s-p25_ecgjepa-pre_attnprobe-1xb128-5k_ptbxl-all.py']
+num_classes = 5
+data_preprocessor = dict(num_classes=num_classes)
+single_label = dict(task='superdiagnostic', single_label=True)
+train_dataloader = dict(dataset=single_label)
+val_dataloader = dict(dataset=single_label)
+test_dataloader = dict(dataset=single_label)
+model = dict(data_preprocessor=data_preprocessor,
+             head=dict(num_classes=num_classes, multi_label=False, loss=dict(type='CrossEntropyLoss')))

@@ -1,0 +1,157 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+"""Transfer sweep: train and test one downstream config over seeds (and, for few-shot sets, labels-per-class
+counts), then compare two sweeps run by run: pretrained against random init, or two pretrainings.
+
+    python tools/analysis_tools/transfer_sweep.py CONFIG [CHECKPOINT | --random-init] [--seeds 0 1 2]
+        [--shots 10 20 40] [--metric auc] [--work-dir DIR] [--out sweep.json] [--cfg-options k=v ...]
+    python tools/analysis_tools/transfer_sweep.py --compare A.json B.json
+
+Each run sets ``randomness.seed``; with ``--shots`` (the SAR-JEPA protocol, arXiv 2311.15153: 10 / 20 / 40
+labels per class) the train set must be a ``FewShotDataset``, whose ``shots_per_class`` and subset ``seed`` are
+set per run. CHECKPOINT goes to ``model.backbone.init_cfg.checkpoint``; ``--random-init`` drops the backbone's
+``init_cfg``. A config whose checkpoint hook keeps the best validation checkpoint (``save_best``, ECG-JEPA's
+protocol) is tested at that checkpoint, else at the end of training. The test metric (``--metric``: the first
+key containing it; by default the first accuracy, else AUC key) is printed per run; the sweep JSON holds every
+run. ``--compare`` pairs two sweeps on (shots, seed) and prints the mean difference A - B with its standard
+error over the seeds.
+"""
+import argparse
+import json
+import math
+import os.path as osp
+import sys
+import time
+from typing import Dict, List, Optional
+
+from mmengine.config import DictAction
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's mmjepa
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Transfer sweep over seeds (and labels per class)')
+    parser.add_argument('config', nargs='?')
+    parser.add_argument('checkpoint', nargs='?', default=None)
+    parser.add_argument('--random-init', action='store_true', help='no pretrained weights (the baseline)')
+    parser.add_argument('--shots', type=int, nargs='+', default=None,
+                        help='labels per class of a FewShotDataset train set (default: the config as it is)')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--metric', default=None, help='test metric key (substring); default accuracy, else auc')
+    parser.add_argument('--work-dir', default='work_dirs/transfer_sweep')
+    parser.add_argument('--out', default=None, help='sweep JSON (default: WORK_DIR/sweep.json)')
+    parser.add_argument('--compare', nargs=2, metavar=('A', 'B'), help='compare two sweep JSON files')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='key=value overrides of the config (as tools/train.py)')
+    args = parser.parse_args(argv)
+    if args.compare is None and args.config is None:
+        parser.error('give a CONFIG to sweep, or --compare A.json B.json')
+    if args.config and bool(args.checkpoint) == args.random_init:
+        parser.error('give either a CHECKPOINT or --random-init')
+    return args
+
+
+def metric_of(metrics: Dict[str, float], name: Optional[str] = None):
+    """(key, value) of the test metric: the first key containing ``name``; by default the first accuracy key
+    (``top1`` / ``accuracy``), else the first AUC key."""
+    if name:
+        keys = [k for k in metrics if name in k]
+    else:
+        keys = [k for k in metrics if 'top1' in k or k.endswith('accuracy')] or [k for k in metrics
+                                                                                 if k.endswith('auc')]
+    if not keys:
+        raise KeyError(f'No {name or "accuracy or AUC"} key in the test metrics {sorted(metrics)}: pass --metric '
+                       'or give the config a matching evaluator')
+    return keys[0], float(metrics[keys[0]])
+
+
+def run_one(args, shots: Optional[int], seed: int):
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(args.config)
+    cfg.merge_from_dict(args.cfg_options)
+    if shots is not None:
+        dataset = cfg.train_dataloader.dataset
+        if dataset.get('type') != 'FewShotDataset':
+            raise ValueError(f'{args.config}: --shots needs train_dataloader.dataset to be a FewShotDataset, got '
+                             f'{dataset.get("type")}')
+        dataset.shots_per_class, dataset.seed = shots, seed
+    cfg.randomness = dict(seed=seed)
+    if args.random_init:
+        cfg.model.backbone.pop('init_cfg', None)
+    else:
+        cfg.model.backbone.init_cfg.checkpoint = args.checkpoint
+    cfg.work_dir = osp.join(args.work_dir, f'seed{seed}' if shots is None else f'shots{shots}_seed{seed}')
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    best = runner.message_hub.get_info('best_ckpt')
+    if best:
+        runner.load_checkpoint(best)
+    return metric_of(runner.test(), args.metric)
+
+
+def sweep(args) -> dict:
+    runs: List[dict] = []
+    for shots in args.shots or [None]:
+        for seed in args.seeds:
+            start = time.time()
+            key, value = run_one(args, shots, seed)
+            runs.append(dict(shots=shots, seed=seed, metric=key, value=value))
+            where = '' if shots is None else f'{shots} labels/class, '
+            print(f'[sweep] {where}seed {seed}: {key} {value:.4f} ({time.time() - start:.0f} s)', flush=True)
+    result = dict(config=args.config, checkpoint=None if args.random_init else args.checkpoint, runs=runs,
+                  summary=summarize(runs))
+    out = args.out or osp.join(args.work_dir, 'sweep.json')
+    with open(out, 'w') as f:
+        json.dump(result, f, indent=2)
+    for group, s in result['summary'].items():
+        print(f'[sweep] {group}: {s["mean"]:.4f} +- {s["se"]:.4f} (SE over {s["n"]} seeds)')
+    print(f'[sweep] wrote {out}')
+    return result
+
+
+def mean_se(values: List[float]) -> dict:
+    n = len(values)
+    mean = sum(values) / n
+    sd = math.sqrt(sum((v - mean)**2 for v in values) / (n - 1)) if n > 1 else float('nan')
+    return dict(mean=mean, se=sd / math.sqrt(n), n=n)
+
+
+def group_of(run: dict) -> str:
+    return 'all' if run['shots'] is None else f'{run["shots"]} labels/class'
+
+
+def summarize(runs: List[dict]) -> Dict[str, dict]:
+    groups: Dict[str, List[float]] = {}
+    for r in runs:
+        groups.setdefault(group_of(r), []).append(r['value'])
+    return {group: mean_se(values) for group, values in groups.items()}
+
+
+def compare(a: dict, b: dict) -> Dict[str, dict]:
+    """Per shot count (or 'all'): mean and SE over seeds of A - B, paired on (shots, seed)."""
+    index = {(r['shots'], r['seed']): r['value'] for r in b['runs']}
+    diffs: Dict[str, List[float]] = {}
+    for r in a['runs']:
+        key = (r['shots'], r['seed'])
+        if key not in index:
+            raise ValueError(f'Sweep B has no run with shots={key[0]} and seed {key[1]}: run both sweeps with the '
+                             'same --shots and --seeds')
+        diffs.setdefault(group_of(r), []).append(r['value'] - index[key])
+    return {group: mean_se(values) for group, values in diffs.items()}
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.compare:
+        with open(args.compare[0]) as fa, open(args.compare[1]) as fb:
+            a, b = json.load(fa), json.load(fb)
+        result = compare(a, b)
+        for group, s in result.items():
+            print(f'[sweep] {group}: A - B = {s["mean"]:+.4f} +- {s["se"]:.4f} (SE over {s["n"]} paired seeds)')
+        return result
+    import mmjepa  # noqa: F401  (registers the models; its transformers shim first)
+    return sweep(args)
+
+
+if __name__ == '__main__':
+    main()
