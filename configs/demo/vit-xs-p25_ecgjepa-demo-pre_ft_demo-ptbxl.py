@@ -1,6 +1,6 @@
 # ECG-JEPA's full fine-tuning (configs/ecgjepa/benchmarks/vit-s-p25_ecgjepa-pre_ft-1xb128-10k_ptbxl-all.py) of the demo
 # ViT-XS on the demo database's superdiagnostic task: dropout 0.05, the register token read by a linear layer,
-# 300 steps of 32 (20 warm-up), validation every 50 steps, the test on the best validation checkpoint; CPU, a few
+# 150 steps of 32 (10 warm-up), validation every 50 steps, the test on the best validation checkpoint; CPU, a few
 # minutes. Commands as in the attentive-probe demo config.
 _base_ = [
     '../_base_/models/ecgjepa_vit-s_ptbxl-attnprobe.py',
@@ -16,8 +16,8 @@ model = dict(
                   init_cfg=dict(checkpoint='work_dirs/demo_ecgjepa/iter_200.pth')),
     head=dict(_delete_=True, type='TokenClsHead', pool='first', num_classes={{_base_.num_classes}},
               in_channels=xs['embed_dims']))
-max_iters = 300
-warmup_iters = 20
+max_iters = 150
+warmup_iters = 10
 val_interval = 50
 param_scheduler = [
     dict(type='WarmupCosineLR', start_factor=1e-3, warmup=warmup_iters, eta_min=1e-5, by_epoch=False, begin=0,

@@ -266,3 +266,49 @@ def test_ecgjepa_resume_restores_step_and_target():
     assert torch.equal(ma.context, mb.context) and torch.equal(ma.targets, mb.targets)
     with torch.no_grad():
         assert torch.equal(a.loss(s, None)['loss'], b.loss(s, None)['loss'])
+
+
+def test_ecgjepa_demo_transfer_configs_load_the_target_encoder_and_train():
+    """The demo attentive probe and fine-tuning: the target encoder transferred strictly from a pretraining
+    checkpoint, 2.5 s crops to train on, the crops of a record averaged to evaluate."""
+    import os.path as osp
+    import tempfile
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmpretrain.structures import DataSample
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    pretrain = Config.fromfile(osp.join(root, 'configs/demo/ecgjepa_vit-xs-p25_1xb32-200it_demo-ptbxl.py')).model
+    pretrain.backbone.arch = ARCH
+    pretrain.predictor.update(predictor_dims=16, depth=1)
+    with DefaultScope.overwrite_default_scope('mmpretrain'), tempfile.TemporaryDirectory() as tmp:
+        torch.manual_seed(0)
+        jepa = MODELS.build(pretrain)
+        jepa.init_weights()
+        torch.save(dict(state_dict=jepa.state_dict()), osp.join(tmp, 'pre.pth'))
+        for name, head_params in (('attnprobe', {'fc.weight', 'query_token', 'attn.q.weight', 'attn.kv.weight'}),
+                                  ('ft', None)):
+            cfg = Config.fromfile(osp.join(root, f'configs/demo/vit-xs-p25_ecgjepa-demo-pre_{name}_demo-ptbxl.py'))
+            cfg.model.backbone.arch = ARCH
+            cfg.model.backbone.init_cfg.checkpoint = osp.join(tmp, 'pre.pth')
+            if name == 'attnprobe':
+                cfg.model.head.update(in_channels=32, num_heads=2)
+            else:
+                cfg.model.head.in_channels = 32
+            model = MODELS.build(cfg.model)
+            model.init_weights()
+            target = jepa.target_generator.encoder.state_dict()
+            assert all(torch.equal(v, target[k]) for k, v in model.backbone.state_dict().items())
+            samples = [DataSample().set_gt_label([0, 2]).set_gt_score(torch.tensor([1., 0, 1, 0, 0]))
+                       for _ in range(2)]
+            model.train()
+            model.loss(torch.randn(2, 12, 1250), samples)['loss'].backward()
+            trained = {n for n, p in model.named_parameters() if p.grad is not None}
+            if head_params is not None:  # frozen encoder: only the probe trains
+                assert trained == {f'head.{n}' for n in head_params}
+            else:
+                assert 'backbone.register_tokens' in trained and 'head.fc.weight' in trained
+            model.eval()
+            crops = torch.randn(2, 7, 12, 1250)
+            preds = model.predict(crops, None)
+            expected = torch.stack([model.head(model.extract_feat(c)).mean(0) for c in crops]).sigmoid()
+            torch.testing.assert_close(torch.stack([p.pred_score for p in preds]), expected)
