@@ -148,7 +148,7 @@ class TabularDataset(Dataset):
         frame.index = np.arange(1, len(frame) + 1)  # data rows, 1-based
         self.check_columns(frame)
         rows = self.split_rows(frame, split)
-        train = self.split_rows(frame, train_split) if self.schema.split else frame
+        train = frame.loc[self.split_rows(frame, train_split)] if self.schema.split else frame
         self.stats = self.fit(train)
         self.features, self.labels = self.transform(frame.loc[rows])
         self.split = split
