@@ -90,6 +90,21 @@ def schema_from_openml(path: str) -> TableSchema:
     return TableSchema(numeric=numeric, categorical=categorical, target=target, task=task, ignore=ignore)
 
 
+def check_field_counts(path: str) -> None:
+    """Every line of a CSV has the header's number of fields (pandas would silently take a longer first row
+    for an index column, or pad a short row with missing values)."""
+    import csv
+    with open(path, newline='') as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if not header:
+            raise ValueError(f'{path}: empty table (no header line)')
+        for fields in reader:
+            if fields and len(fields) != len(header):
+                raise ValueError(f'{path}: wrong number of columns: line {reader.line_num} has {len(fields)} fields, '
+                                 f'the header {len(header)}')
+
+
 def read_table(path: str):
     """A ``pandas.DataFrame`` from a ``.csv``, ``.parquet`` / ``.pq`` (needs pyarrow or fastparquet) or
     ``.arff`` file. Rows with a wrong number of fields are an error naming the line."""
@@ -98,10 +113,8 @@ def read_table(path: str):
         raise FileNotFoundError(f'table {path} not found')
     ext = osp.splitext(path)[1].lower()
     if ext == '.csv':
-        try:
-            return pd.read_csv(path, keep_default_na=True)
-        except pd.errors.ParserError as e:  # "Expected 5 fields in line 7, saw 6"
-            raise ValueError(f'{path}: wrong number of columns: {e}') from None
+        check_field_counts(path)
+        return pd.read_csv(path, index_col=False)
     if ext in ('.parquet', '.pq'):
         try:
             return pd.read_parquet(path)
