@@ -251,7 +251,8 @@ def main(argv=None):
                   metric=metric, seeds=args.seeds, models=args.models,
                   num_rows={k: len(v) for k, v in splits.items()},
                   input_dims={k: int(v['train'][0].shape[1]) for k, v in inputs.items()},
-                  benchmark_meta=dict(cfg.get('benchmark_meta', {}), task='tabular', table=table, metric=metric),
+                  benchmark_meta=dict(cfg.get('benchmark_meta', {}), task='tabular', table=table, dataset=table,
+                                      metric=metric),
                   metrics={f'{k}/{metric}': v['mean'] for k, v in summary.items()},
                   summary=summary, runs=runs, seconds=round(time.time() - start, 1))
     result[TRANSFER_KEY] = read_provenance(None if args.checkpoint == 'none' else args.checkpoint)
