@@ -21,7 +21,7 @@ max_epochs = 50
 warmup_epochs = 5
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=warmup_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=int(1.25 * max_epochs) - warmup_epochs, eta_min=0., by_epoch=True,
+    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=0., by_epoch=True,
          begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
 ]
 optim_wrapper = dict(optimizer=dict(lr=1e-3))

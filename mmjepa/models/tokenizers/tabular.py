@@ -42,7 +42,8 @@ class TabularTokenizer(BaseModule):
 
     ``pos_embed=True`` adds the official sin-cos table over the token index (interleaved, base 100, cls tokens
     included); set the encoder's ``abs_pos=False`` with it. Weights are initialised as the official code
-    (``kaiming_uniform_(a=sqrt(5))`` for the weights, the biases and the embedding tables).
+    with ``init_type='trunc_normal'``: ``kaiming_uniform_(a=sqrt(5))`` for the weights and biases, truncated normal
+    (std 0.02) for the embedding tables.
 
     Args:
         num_numeric (int): Numeric columns (first in the row).
@@ -72,9 +73,11 @@ class TabularTokenizer(BaseModule):
         self.weight = nn.Parameter(torch.empty(num_cls_tokens + self.num_numeric, embed_dims))
         self.bias = nn.Parameter(torch.empty(self.num_features, embed_dims)) if bias else None
         self.category_embeddings = nn.ModuleList(nn.Embedding(c, embed_dims) for c in cardinalities)
-        for p in [self.weight, self.bias] + [e.weight for e in self.category_embeddings]:
+        for p in (self.weight, self.bias):
             if p is not None:
                 nn.init.kaiming_uniform_(p, a=math.sqrt(5))
+        for emb in self.category_embeddings:
+            nn.init.trunc_normal_(emb.weight, std=0.02)
         self.register_buffer('pos_table', official_sincos(self.layout.num_tokens, embed_dims) if pos_embed
                              else None, persistent=False)
         self.register_buffer('cardinality', torch.tensor(cardinalities, dtype=torch.long), persistent=False)
