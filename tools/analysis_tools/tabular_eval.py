@@ -2,12 +2,13 @@
 """Downstream evaluation of a T-JEPA encoder on its table, as the T-JEPA paper (arXiv 2410.05016): the frozen
 encoder's tokens of each row (the regularisation tokens and every feature token, flattened) are the input of an
 MLP, a tabular ResNet (Gorishniy et al. 2021) and XGBoost, compared with the same models on the raw
-(standardised, coded) features. Train on the ``train`` split, early-stop on ``val``, report ``test`` accuracy
-(classification) or RMSE (regression, in the target's units), mean and std over seeds (model init, batch order,
-XGBoost's sampling; the split is the table's).
+(standardised, coded) features and, with ``--inputs ... random``, on the tokens of the randomly initialised
+encoder. Every input column is standardised with the train split's statistics. Train on the ``train`` split,
+early-stop on ``val``, report ``test`` accuracy (classification) or RMSE (regression, in the target's units), mean,
+std and standard error over seeds (model init, batch order, XGBoost's sampling; the split is the table's).
 
     python tools/analysis_tools/tabular_eval.py CONFIG CHECKPOINT [--seeds 5] [--models mlp resnet xgboost]
-        [--table-root DIR] [--out-dir DIR] [--cfg-options k=v ...]
+        [--inputs tjepa random raw] [--table-root DIR] [--out-dir DIR] [--cfg-options k=v ...]
 
 CONFIG is the pretraining config (its ``train_dataloader.dataset`` names the table; ``--table-root`` points it
 at another table of the same columns). Writes ``tabular_eval.json`` (every run, the summary, the checkpoint
@@ -30,6 +31,7 @@ from torch import nn
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 MODELS_ALL = ('mlp', 'resnet', 'xgboost')
+INPUTS = ('tjepa', 'random', 'raw')
 
 
 def parse_args(argv=None):
@@ -39,7 +41,9 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help="pretraining checkpoint, or 'none' for the random initialisation")
     parser.add_argument('--seeds', type=int, default=5)
     parser.add_argument('--models', nargs='+', choices=MODELS_ALL, default=list(MODELS_ALL))
-    parser.add_argument('--inputs', nargs='+', choices=('tjepa', 'raw'), default=['tjepa', 'raw'])
+    parser.add_argument('--inputs', nargs='+', choices=INPUTS, default=['tjepa', 'raw'],
+                        help="'tjepa': the checkpoint's tokens; 'random': the tokens of the randomly initialised "
+                        "encoder (same config); 'raw': the dataset's features")
     parser.add_argument('--encoder', choices=('target', 'context'), default='target',
                         help="'target': the encoder the model evaluates (the EMA target); 'context': the online one")
     parser.add_argument('--table-root', help='another data_root for the table (same columns)')
@@ -120,6 +124,14 @@ def better(task: str, a: float, b: float) -> bool:
     return a > b if task == 'classification' else a < b
 
 
+def standardise(data: dict) -> dict:
+    """Every column standardised with the train split's mean and std (constant columns: std 1)."""
+    x = data['train'][0]
+    mean, std = x.mean(0), x.std(0)
+    std = np.where(std > 0, std, 1.).astype(np.float32)
+    return {k: (((v[0] - mean) / std).astype(np.float32), v[1]) for k, v in data.items()}
+
+
 def fit_net(kind: str, data: dict, task: str, num_classes: int, seed: int, max_epochs: int, patience: int) -> float:
     """Train an MLP / ResNet on train (AdamW 1e-3, batch 128), keep the best val epoch, return its test score."""
     torch.manual_seed(seed)
@@ -186,15 +198,19 @@ def summarize(values: List[float]) -> dict:
     return dict(mean=float(a.mean()), std=std, se=std / np.sqrt(len(a)), n=len(a))
 
 
+INPUT_TITLES = dict(raw='raw features', random='random-init tokens', tjepa='T-JEPA tokens')
+
+
 def to_markdown(result: dict) -> str:
     metric = 'accuracy' if result['task'] == 'classification' else 'RMSE (lower is better)'
     lines = [f'Table `{result["table"]}` ({result["num_rows"]["train"]} / {result["num_rows"]["val"]} / '
              f'{result["num_rows"]["test"]} train / val / test rows), test {metric}, mean +- std (std err) over '
              f'{result["seeds"]} seeds; checkpoint `{result["checkpoint"]}`', '',
-             '| model | raw features | T-JEPA tokens |', '|---|---|---|']
+             '| model | ' + ' | '.join(INPUT_TITLES[i] for i in result['inputs']) + ' |',
+             '|---|' + '---|' * len(result['inputs'])]
     for model in result['models']:
         cells = []
-        for inputs in ('raw', 'tjepa'):
+        for inputs in result['inputs']:
             s = result['summary'].get(f'{inputs}+{model}')
             cells.append(f'{s["mean"]:.4f} +- {s["std"]:.4f} ({s["se"]:.4f})' if s else '–')
         lines.append(f'| {model} | ' + ' | '.join(cells) + ' |')
@@ -221,20 +237,22 @@ def main(argv=None):
     task, num_classes = train.schema.task, len(train.stats.get('classes') or [])
     raw = {name: ds.arrays() for name, ds in splits.items()}
     inputs = {}
-    if 'raw' in args.inputs:
-        inputs['raw'] = raw
-    if 'tjepa' in args.inputs:
+    for name in args.inputs:
+        if name == 'raw':
+            inputs['raw'] = standardise(raw)
+            continue
         from mmengine.logging import MessageHub
         MessageHub.get_current_instance().update_info('max_iters', 1)  # the EMA schedule asks; unused here
+        torch.manual_seed(0)
         model = MODELS.build(cfg.model)
         init_weights_quietly(model)
-        checkpoint = None if args.checkpoint == 'none' else args.checkpoint
+        checkpoint = None if args.checkpoint == 'none' or name == 'random' else args.checkpoint
         if checkpoint:
             ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
             model.load_state_dict(ckpt.get('state_dict', ckpt), strict=True)
         model.eval()
         encoder = model.encoder_to_evaluate() if args.encoder == 'target' else model.backbone
-        inputs['tjepa'] = {name: (embed(encoder, x), y) for name, (x, y) in raw.items()}
+        inputs[name] = standardise({split: (embed(encoder, x), y) for split, (x, y) in raw.items()})
     runs = []
     for seed in range(args.seeds):
         for name, data in inputs.items():
@@ -248,7 +266,7 @@ def main(argv=None):
     table = osp.basename(osp.normpath(args.table_root or dataset_cfg(cfg)['data_root']))
     metric = 'accuracy' if task == 'classification' else 'rmse'
     result = dict(config=args.config, checkpoint=args.checkpoint, encoder=args.encoder, table=table, task=task,
-                  metric=metric, seeds=args.seeds, models=args.models,
+                  metric=metric, seeds=args.seeds, models=args.models, inputs=list(inputs),
                   num_rows={k: len(v) for k, v in splits.items()},
                   input_dims={k: int(v['train'][0].shape[1]) for k, v in inputs.items()},
                   benchmark_meta=dict(cfg.get('benchmark_meta', {}), task='tabular', table=table, dataset=table,
