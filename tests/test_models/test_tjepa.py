@@ -245,3 +245,10 @@ def test_official_index_config_builds_and_trains():
     loss = model.loss(torch.randn(4, 54))['loss']
     loss.backward()
     assert torch.isfinite(loss) and model.backbone.tokenizer.weight.grad is not None
+
+
+def test_provenance_names_the_tabular_encoder():
+    from mmjepa.engine.hooks.provenance import backbone_arch
+    from mmjepa.utils.provenance import algorithm_name
+    model = build()
+    assert backbone_arch(model.backbone) == 'FTT-D64xL4' and algorithm_name(model) == 'T-JEPA'
