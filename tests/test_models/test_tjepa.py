@@ -126,7 +126,8 @@ def test_tokenizer_mixed_numeric_and_categorical_rows():
     assert torch.allclose(tokens[0, 2], tok.category_embeddings[0].weight[2] + tok.bias[2] + pos[2])
     assert torch.allclose(tokens[1, 3], tok.category_embeddings[1].weight[1] + tok.bias[3] + pos[3])
     # the official table: sin on even channels, cos on odd ones, base 100
-    assert torch.allclose(pos[3, 0], torch.tensor(math.sin(3.))) and torch.allclose(pos[3, 1], torch.tensor(math.cos(3.)))
+    assert torch.allclose(pos[3, 0], torch.tensor(math.sin(3.)))
+    assert torch.allclose(pos[3, 1], torch.tensor(math.cos(3.)))
     assert torch.allclose(pos[3, 2], torch.tensor(math.sin(3. * 100 ** (-2 / 8))))
 
 

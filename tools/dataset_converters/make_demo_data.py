@@ -79,7 +79,8 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--sets', nargs='+', choices=SETS + ('ptbxl', 'tabular'), default=list(SETS),
                         help='sets to write (the ImageNet-layout set is always written; ptbxl, the ECG set, '
-                             'only when named: it needs neurokit2 and wfdb; tabular, the scikit-learn tables, only when named)')
+                             'only when named: it needs neurokit2 and wfdb; tabular, the scikit-learn tables, '
+                             'only when named)')
     parser.add_argument('--dense-train', type=int, default=400, help='train scenes of the ADE20K / COCO sets')
     parser.add_argument('--dense-val', type=int, default=100, help='val scenes of the ADE20K / COCO sets')
     parser.add_argument('--sar-train-per-class', type=int, default=200, help='train images per class of the SAR set')
