@@ -83,6 +83,14 @@ def test_mask_size_distribution_matches_the_official_formula():
     assert abs(measured - p3) < 3 * math.sqrt(p3 * (1 - p3) / len(sizes)) + 1e-3
 
 
+def test_per_rank_draws_share_the_sizes():
+    sampler = FeatureSubsetMaskSampler(input_size=(30, ))
+    a = sampler(8, gen(5), position_generator=gen(100))
+    b = sampler(8, gen(5), position_generator=gen(101))
+    assert a.context.shape == b.context.shape and a.targets.shape == b.targets.shape
+    assert not torch.equal(a.context, b.context)
+
+
 def test_official_index_range_draws_the_cls_token_and_never_the_last_feature():
     n_features = 6
     official = FeatureSubsetMaskSampler(input_size=(1 + n_features, ), context_share=(0.3, 0.5),

@@ -87,9 +87,13 @@ class FeatureSubsetMaskSampler:
                 return tuple(sizes)
 
     @torch.compiler.disable
-    def __call__(self, batch_size: int, generator: Optional[torch.Generator] = None) -> Masks:
-        """Masks of one batch: ``context`` [B, k_c], ``targets`` [num_targets, B, k_t], int64, sorted."""
+    def __call__(self, batch_size: int, generator: Optional[torch.Generator] = None,
+                 position_generator: Optional[torch.Generator] = None) -> Masks:
+        """Masks of one batch: ``context`` [B, k_c], ``targets`` [num_targets, B, k_t], int64, sorted. The sizes
+        come from ``generator``, the subsets from ``position_generator`` when given (``mask_draw='per_rank'``:
+        the sizes shared by the ranks, the subsets per rank), else from ``generator`` too."""
         num_context, num_target = self.draw_sizes(generator)
+        generator = position_generator if position_generator is not None else generator
         # Eligible indices: the features, or [0, D) of the cls + feature sequence (official_indexing)
         offset = 0 if self.official_indexing else self.num_cls_tokens
         order = torch.rand(batch_size, self.num_features, generator=generator).argsort(dim=1) + offset
