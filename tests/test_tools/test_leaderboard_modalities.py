@@ -200,3 +200,4 @@ def test_tabular_runs_and_reported_rows(leaderboard, tmp_path):
     markdown = leaderboard.to_markdown(rows)
     assert '### Tables: downstream models on frozen tokens' in markdown and 'wine MLP acc' in markdown
     assert 'california ResNet RMSE↓' in markdown and '| T-JEPA | Tables | n/a |' in markdown
+    assert '| raw features | unknown |' not in markdown  # a baseline row, not an algorithm of the overview

@@ -451,7 +451,7 @@ def applicability(rows: List[dict]) -> List[Tuple[str, str, Dict[str, str]]]:
     modality has '?' where it has no result."""
     groups = [g for m in MODALITIES.values() for g in m['groups']]
     out = []
-    for algorithm in sorted(set(ALGORITHM_MODALITY) | {r['algorithm'] for r in rows}):
+    for algorithm in sorted(set(ALGORITHM_MODALITY) | {r['algorithm'] for r in rows} - {RAW_FEATURES['algorithm']}):
         own = ALGORITHM_MODALITY.get(algorithm)
         has = {r['modality'] for r in rows if r['algorithm'] == algorithm}
         cells = {}
