@@ -40,11 +40,29 @@ def test_demo_pretraining_config_runs(algorithm, model_type):
     assert all(torch.isfinite(v) and v > 0 for v in losses)
 
 
+@pytest.mark.parametrize('table, columns', [('breast-cancer', 30), ('wine', 13), ('digits', 64), ('iris', 4),
+                                            ('diabetes', 10)])
+def test_tjepa_demo_configs_run(table, columns):
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+    import mmjepa  # noqa: F401
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(osp.join(ROOT, f'configs/demo/tjepa_ftt-d64-l4_1xb64-50e_demo-{table}.py'))
+    cfg.model.target_generator.total_steps = 10
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    tok = model.backbone.tokenizer
+    assert tok.num_features == columns
+    rows = torch.cat([torch.randn(4, tok.num_numeric)] + [torch.zeros(4, 1)] * len(tok.cardinalities), 1)
+    assert torch.isfinite(model.loss(rows, None)['loss'])
+
+
 def test_every_algorithm_folder_has_a_metafile_in_the_model_index():
     import yaml
     with open(osp.join(ROOT, 'model-index.yml')) as f:
         imported = yaml.safe_load(f)['Import']
-    folders = {'ijepa', 'dmtjepa', 'ecijepa', 'sarjepa', 'ecgjepa'}
+    folders = {'ijepa', 'dmtjepa', 'ecijepa', 'sarjepa', 'ecgjepa', 'tjepa'}
     assert {osp.basename(osp.dirname(p)) for p in imported} == folders
     for path in imported:
         with open(osp.join(ROOT, path)) as f:

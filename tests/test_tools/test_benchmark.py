@@ -150,3 +150,29 @@ def test_missing_dataset_base_is_left_out_other_missing_bases_raise(tmp_path):
     config.write_text(f"_base_ = [{model_base!r}, './schedules/absent.py']\n")
     with pytest.raises(FileNotFoundError, match='absent.py'):
         tool.load_config(tool.parse_args([str(config)]))
+
+
+TJEPA = osp.join(ROOT, 'configs/tjepa/tjepa_ftt-d64-l16_1xb512-300e_jannis.py')
+
+
+def test_benchmark_tjepa_rows_without_dataset(tmp_path, capsys):
+    out = tmp_path / 'tjepa.json'
+    run_benchmark(TJEPA, ['model.backbone.arch.num_layers=1', 'model.predictor.depth=1'], out, '--breakdown')
+    (row, ) = json.loads(out.read_text())['results']
+    assert row['algorithm'] == 'TJEPA' and row['input_kind'] == 'rows' and row['input_shape'] == [54]
+    assert row['samples_per_s'] > 0 and row['breakdown']['update_target']['total_s'] > 0
+    assert 'rows/s' in capsys.readouterr().out
+
+
+def test_synthetic_rows_follow_the_tabular_tokenizer():
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+
+    import mmjepa  # noqa: F401
+    init_default_scope('mmpretrain')
+    backbone = MODELS.build(dict(type='TokenTransformer', arch='tiny', tokenizer=dict(
+        type='TabularTokenizer', num_numeric=3, cardinalities=[2, 7])))
+    rows, kind = load_tool('benchmark').synthetic_inputs(backbone, 50, torch.Generator().manual_seed(0))
+    assert kind == 'rows' and rows.shape == (50, 5)
+    assert rows[:, 3].max() <= 1 and rows[:, 4].max() <= 6 and torch.equal(rows[:, 3:], rows[:, 3:].round())
+    backbone.tokenizer(rows)  # valid codes

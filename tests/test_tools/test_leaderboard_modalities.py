@@ -113,11 +113,12 @@ def test_each_modality_has_its_table_with_reported_rows(leaderboard, runs, tmp_p
     text = out.read_text()
     sections = text.split('### ')
     overview, tables = sections[0], {s.split(':')[0]: s for s in sections[1:]}
-    assert set(tables) == {'RGB images', 'SAR images', '12-lead ECG'}
-    assert '| I-JEPA | RGB images | yes | yes | yes | yes | n/a |' in overview  # it has a SAR result
-    assert '| SAR-JEPA | SAR images | n/a | n/a | n/a | yes | n/a |' in overview
-    assert '| DMT-JEPA | RGB images | yes | yes | yes | n/a | n/a |' in overview  # listed without any row
-    assert '| ECG-JEPA | 12-lead ECG | n/a | n/a | n/a | n/a | yes |' in overview
+    assert set(tables) == {'RGB images', 'SAR images', '12-lead ECG', 'Tables'}  # Tables: T-JEPA's reported rows
+    assert '| I-JEPA | RGB images | yes | yes | yes | yes | n/a | n/a |' in overview  # it has a SAR result
+    assert '| SAR-JEPA | SAR images | n/a | n/a | n/a | yes | n/a | n/a |' in overview
+    assert '| DMT-JEPA | RGB images | yes | yes | yes | n/a | n/a | n/a |' in overview  # listed without any row
+    assert '| ECG-JEPA | 12-lead ECG | n/a | n/a | n/a | n/a | yes | n/a |' in overview
+    assert '| T-JEPA | Tables | n/a | n/a | n/a | n/a | n/a | yes |' in overview
     header = lambda table: table.splitlines()[2]  # noqa: E731
     assert header(tables['SAR images']).endswith(
         '| Source | SAR 10-shot linear top-1 | SAR 20-shot FT top-1 |')
@@ -173,3 +174,30 @@ def test_provenance_names_a_signal_encoder():
         embed_dims=384, num_layers=8, num_heads=6, feedforward_channels=1536)))
     assert backbone_arch(small) == 'ViT-D384xL8/25'
     assert backbone_arch(MODELS.build(dict(type='TokenTransformer', tokenizer=tokenizer, arch='base'))) == 'ViT-B/25'
+
+
+def test_tabular_runs_and_reported_rows(leaderboard, tmp_path):
+    """tabular_eval.py results: the T-JEPA tokens in the checkpoint's row, the raw features in their own row;
+    the T-JEPA README numbers as reported rows (tokens and raw-feature baselines apart)."""
+    run = tmp_path / 'tjepa'
+    run.mkdir()
+    result = dict(benchmark_meta=dict(task='tabular', table='wine', dataset='wine', metric='accuracy'),
+                  metrics={'tjepa+mlp/accuracy': 0.9, 'raw+mlp/accuracy': 0.95, 'tjepa+xgboost/accuracy': 0.97},
+                  pretrain_provenance=record('T-JEPA', 'FTT-D64xL4', 'dddd4444', 50))
+    (run / 'tabular_eval.json').write_text(json.dumps(result))
+    rows = leaderboard.build_rows(leaderboard.collect_runs([str(tmp_path)])
+                                  + leaderboard.collect_reported(osp.join(REPO, 'model-index.yml')))
+    tab = {(r['algorithm'], r['source'].startswith('reported'), r['dataset']): r for r in rows
+           if r['modality'] == 'tabular'}
+    measured = tab[('T-JEPA', False, 'wine')]
+    assert measured['tab_wine_mlp_accuracy'] == 0.9 and measured['tab_wine_xgboost_accuracy'] == 0.97
+    raw = tab[('raw features', False, 'wine')]
+    assert raw['tab_wine_mlp_accuracy'] == 0.95 and 'tab_wine_xgboost_accuracy' not in raw
+    assert raw['checkpoint'] == '–'
+    assert tab[('T-JEPA', True, 'standard')]['tab_jannis_mlp_accuracy'] == 0.728
+    assert tab[('T-JEPA', True, 'raw features')]['tab_jannis_xgboost_accuracy'] == 0.72
+    assert tab[('T-JEPA', True, 'standard')]['tab_california_resnet_rmse'] == 0.441
+    markdown = leaderboard.to_markdown(rows)
+    assert '### Tables: downstream models on frozen tokens' in markdown and 'wine MLP acc' in markdown
+    assert 'california ResNet RMSE↓' in markdown and '| T-JEPA | Tables | n/a |' in markdown
+    assert '| raw features | unknown |' not in markdown  # a baseline row, not an algorithm of the overview

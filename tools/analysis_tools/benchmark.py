@@ -13,7 +13,8 @@ and ``zero_grad``, through the optim wrapper built from the config with mmengine
 ``build_optim_wrapper``. The input is synthetic and sized by the model (:func:`synthetic_inputs`): random
 uint8 images ``[B, in_channels, H, W]`` at the backbone's ``img_size`` for a ViT (I-JEPA, DMT-JEPA, EC-IJEPA,
 SAR-JEPA's one channel), standardised float signals ``[B, leads, signal_length]`` for a
-:class:`TokenTransformer` with a :class:`SignalPatchEmbed` tokenizer (ECG-JEPA); it is held in (pinned) host
+:class:`TokenTransformer` with a :class:`SignalPatchEmbed` tokenizer (ECG-JEPA), table rows ``[B, F]`` (standard-normal
+numeric columns, then category codes) for one with a :class:`TabularTokenizer` (T-JEPA); it is held in (pinned) host
 memory as a dataloader would hand it over. No dataset is read: a config whose dataset ``_base_`` file is
 missing still loads (that base is left out, with a message). There is no dataloader, no parameter scheduler
 and no logging hook (their cost is outside the model; mmengine's logging reads the loss with ``.item()``).
@@ -161,7 +162,10 @@ def synthetic_inputs(backbone: torch.nn.Module, batch_size: int,
       (the data preprocessor normalises them);
     - a :class:`TokenTransformer` whose tokenizer is a :class:`SignalPatchEmbed` (``in_channels`` and
       ``signal_length``): standard-normal float signals ``[B, leads, signal_length]`` clipped to +-5 (the
-      pipeline's ``NormalizeSignal`` output).
+      pipeline's ``NormalizeSignal`` output);
+    - a :class:`TokenTransformer` whose tokenizer is a :class:`TabularTokenizer` (``num_numeric`` and
+      ``cardinalities``): rows ``[B, F]`` of standard-normal numeric columns (the dataset standardises them)
+      followed by uniform category codes.
 
     Any other backbone raises a ``SystemExit`` naming it: add its case here.
     """
@@ -175,10 +179,14 @@ def synthetic_inputs(backbone: torch.nn.Module, batch_size: int,
     if tokenizer is not None and hasattr(tokenizer, 'signal_length') and hasattr(tokenizer, 'in_channels'):
         signals = torch.randn(batch_size, tokenizer.in_channels, tokenizer.signal_length, generator=generator)
         return signals.clamp_(-SIGNAL_CLIP, SIGNAL_CLIP), 'signals'
+    if tokenizer is not None and hasattr(tokenizer, 'num_numeric') and hasattr(tokenizer, 'cardinalities'):
+        numeric = torch.randn(batch_size, tokenizer.num_numeric, generator=generator)
+        codes = [torch.randint(0, c, (batch_size, 1), generator=generator).float() for c in tokenizer.cardinalities]
+        return torch.cat([numeric] + codes, dim=1), 'rows'
     raise SystemExit(f'benchmark.py cannot build a synthetic input for model.backbone.type='
                      f'{type(backbone).__name__}' + (f' (tokenizer {type(tokenizer).__name__})' if tokenizer else '') +
-                     ': it feeds ViTs (patch_embed + img_size) and TokenTransformers with a SignalPatchEmbed '
-                     'tokenizer; add the case to synthetic_inputs() in tools/analysis_tools/benchmark.py')
+                     ': it feeds ViTs (patch_embed + img_size) and TokenTransformers with a SignalPatchEmbed or '
+                     'TabularTokenizer tokenizer; add the case to synthetic_inputs() in tools/analysis_tools/benchmark.py')
 
 
 def default_batch_size(cfg) -> int:

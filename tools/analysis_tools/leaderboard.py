@@ -23,7 +23,10 @@ The run's ``benchmark_meta.task`` picks the table and the column (docs/leaderboa
   dumped beside the result;
 * 12-lead ECG (ECG-JEPA): ``ptbxl-finetune`` / ``ptbxl-linear`` macro AUC, one column per PTB-XL label set
   (``all``, ``superdiagnostic``, ``superdiagnostic_single``): ``benchmark_meta.label_set``, else the dataset's
-  ``task`` (+ ``single_label``) in that config.
+  ``task`` (+ ``single_label``) in that config;
+* tables (T-JEPA): ``tabular`` (``tabular_eval*.json`` of ``tools/analysis_tools/tabular_eval.py``): test
+  accuracy (a fraction) or RMSE of an MLP / ResNet / XGBoost on the frozen tokens, one column per table, model and
+  metric ("breast_cancer MLP acc"); the same models on the raw features go to a "raw features" row of the table.
 
 An overview table says which benchmark groups apply to each algorithm ('n/a' where one does not). Reported
 numbers (papers, official READMEs) come from the metafiles listed in ``model-index.yml`` and are shown in
@@ -50,13 +53,15 @@ MODALITIES = OrderedDict([
     ('rgb', dict(title='RGB images: ImageNet, ADE20K, COCO', groups=('ImageNet', 'ADE20K', 'COCO'))),
     ('sar', dict(title='SAR images: few-shot classification', groups=('SAR few-shot', ))),
     ('ecg', dict(title='12-lead ECG: PTB-XL', groups=('PTB-XL', ))),
+    ('tabular', dict(title='Tables: downstream models on frozen tokens', groups=('Tables', ))),
 ])
 #: The input modality an algorithm is pretrained on (the table its benchmarks are in).
-ALGORITHM_MODALITY = {'I-JEPA': 'rgb', 'DMT-JEPA': 'rgb', 'EC-IJEPA': 'rgb', 'SAR-JEPA': 'sar', 'ECG-JEPA': 'ecg'}
+ALGORITHM_MODALITY = {'I-JEPA': 'rgb', 'DMT-JEPA': 'rgb', 'EC-IJEPA': 'rgb', 'SAR-JEPA': 'sar', 'ECG-JEPA': 'ecg',
+                      'T-JEPA': 'tabular'}
 #: ``benchmark_meta.task`` -> modality (the table the run goes to, whatever the algorithm).
 TASK_MODALITY = {'linear': 'rgb', 'finetune': 'rgb', 'knn': 'rgb', 'probe': 'rgb', 'ade20k': 'rgb', 'coco': 'rgb',
                  'fewshot-finetune': 'sar', 'fewshot-linear': 'sar',
-                 'ptbxl-finetune': 'ecg', 'ptbxl-linear': 'ecg'}
+                 'ptbxl-finetune': 'ecg', 'ptbxl-linear': 'ecg', 'tabular': 'tabular'}
 #: The columns of the RGB table (fixed): key -> title.
 RGB_COLUMNS = OrderedDict([
     ('linear', 'IN-1k linear top-1'),
@@ -86,6 +91,17 @@ def ptbxl_column(label_set: str, protocol: str) -> str:
     return f'ptbxl_{label_set}_{protocol}'
 
 
+#: Downstream models of the tables: key -> title.
+TABULAR_MODELS = OrderedDict([('mlp', 'MLP'), ('resnet', 'ResNet'), ('xgboost', 'XGBoost')])
+#: The raw-feature baselines of a tabular evaluation: the fields of their row.
+RAW_FEATURES = dict(algorithm='raw features', arch='–', pretrain_epochs='–', pretrain_data='–', checkpoint='–')
+
+
+def tabular_column(table: str, model: str, metric: str) -> str:
+    """``'tab_breast_cancer_mlp_accuracy'``: a downstream model's test accuracy (or RMSE) on a table."""
+    return f'tab_{table}_{model}_{metric}'
+
+
 def column_title(key: str) -> str:
     if key in RGB_COLUMNS:
         return RGB_COLUMNS[key]
@@ -95,11 +111,15 @@ def column_title(key: str) -> str:
     match = re.fullmatch(r'ptbxl_(\w+)_(finetune|linear)', key)
     if match:
         return f'PTB-XL {PTBXL_LABEL_SETS.get(match[1], match[1])} {PROTOCOLS[match[2]]} AUC'
+    match = re.fullmatch(r'tab_(\w+)_(mlp|resnet|xgboost)_(accuracy|rmse)', key)
+    if match:
+        return f'{match[1]} {TABULAR_MODELS[match[2]]} ' + ('acc' if match[3] == 'accuracy' else 'RMSE↓')
     return key
 
 
 def column_modality(key: str) -> str:
-    return 'sar' if key.startswith('sar_') else 'ecg' if key.startswith('ptbxl_') else 'rgb'
+    return ('sar' if key.startswith('sar_') else 'ecg' if key.startswith('ptbxl_') else
+            'tabular' if key.startswith('tab_') else 'rgb')
 
 
 def modality_columns(modality: str, rows: List[dict]) -> List[str]:
@@ -109,6 +129,8 @@ def modality_columns(modality: str, rows: List[dict]) -> List[str]:
                and isinstance(r[k], float)}
     if modality == 'rgb':
         return list(RGB_COLUMNS)
+    if modality == 'tabular':  # per table, the models in their order
+        return sorted(present, key=lambda k: (k.rsplit('_', 2)[0], list(TABULAR_MODELS).index(k.rsplit('_', 2)[1])))
     if modality == 'ecg':
         sets = list(PTBXL_LABEL_SETS)[:2] + [s for s in PTBXL_LABEL_SETS if s not in ('all', 'superdiagnostic')
                                              and any(ptbxl_column(s, p) in present for p in PROTOCOLS)]
@@ -153,6 +175,21 @@ def _metric_columns(task: str, metrics: Dict[str, float], details: Optional[dict
         if auc:
             key = 'multi-label/auc' if 'multi-label/auc' in auc else sorted(auc)[0]
             out[ptbxl_column(details.get('label_set', UNKNOWN), task.split('-', 1)[1])] = metrics[key]
+    elif task == 'tabular':  # tabular_eval.py: '<inputs>+<model>/<metric>', the T-JEPA tokens here
+        for key, value in metrics.items():
+            match = re.fullmatch(r'tjepa\+(mlp|resnet|xgboost)/(accuracy|rmse)', key)
+            if match:
+                out[tabular_column(details.get('table', UNKNOWN), match[1], match[2])] = value
+    return out
+
+
+def raw_feature_columns(metrics: Dict[str, float], table: str) -> Dict[str, float]:
+    """The raw-feature baselines of a tabular_eval.py result (``raw+<model>/<metric>``)."""
+    out = {}
+    for key, value in metrics.items():
+        match = re.fullmatch(r'raw\+(mlp|resnet|xgboost)/(accuracy|rmse)', key)
+        if match:
+            out[tabular_column(table, match[1], match[2])] = value
     return out
 
 
@@ -196,6 +233,8 @@ def benchmark_details(task: Optional[str], meta: dict, cfg, where: str) -> dict:
                           'superdiagnostic, superdiagnostic_single)')
             return dict(label_set=UNKNOWN)
         return dict(label_set=str(label_set).replace('-', '_'))
+    if task == 'tabular':
+        return dict(table=str(meta.get('table', UNKNOWN)))
     return {}
 
 
@@ -245,7 +284,8 @@ def collect_runs(work_dirs: List[str]) -> List[dict]:
         json_files = sorted(
             glob.glob(osp.join(work_dir, '**', 'test_metrics.json'), recursive=True)
             + glob.glob(osp.join(work_dir, '**', 'knn*.json'), recursive=True)
-            + glob.glob(osp.join(work_dir, '**', 'probe*.json'), recursive=True))
+            + glob.glob(osp.join(work_dir, '**', 'probe*.json'), recursive=True)
+            + glob.glob(osp.join(work_dir, '**', 'tabular_eval*.json'), recursive=True))
         covered = set()
         for path in json_files:
             with open(path) as f:
@@ -272,6 +312,10 @@ def collect_runs(work_dirs: List[str]) -> List[dict]:
                 records.append(dict(meta=dict(meta, modality=TASK_MODALITY.get(task, 'rgb')), columns=columns,
                                     path=path))
                 covered.add(osp.dirname(path))
+            if task == 'tabular':
+                raw = raw_feature_columns(metrics, details['table'])
+                if raw:
+                    records.append(dict(meta=dict(meta, **RAW_FEATURES, modality='tabular'), columns=raw, path=path))
         for scalars in sorted(glob.glob(osp.join(work_dir, '**', 'vis_data', 'scalars.json'), recursive=True)):
             run_dir = osp.dirname(osp.dirname(osp.dirname(scalars)))  # <work_dir>/<timestamp>/vis_data/
             if run_dir in covered:
@@ -315,6 +359,14 @@ def _reported_columns(result: dict) -> Tuple[Optional[str], Dict[str, float], Op
         label_set = str(result.get('Label Set', UNKNOWN)).replace('-', '_').replace(' ', '_')
         if protocol and 'Macro AUC' in metrics:
             return 'ecg', {ptbxl_column(label_set, protocol): metrics['Macro AUC']}, None
+        return None, {}, None
+    if task.startswith('Tabular '):  # 'Tabular MLP' / 'Tabular ResNet' / 'Tabular XGBoost', Input: raw features?
+        model = task.split(' ', 1)[1].lower()
+        metric = 'accuracy' if 'Accuracy' in metrics else 'rmse' if 'RMSE' in metrics else None
+        if model in TABULAR_MODELS and metric:
+            raw = str(result.get('Input', '')).lower() == 'raw features'
+            value = metrics['Accuracy' if metric == 'accuracy' else 'RMSE']
+            return 'tabular', {tabular_column(dataset, model, metric): value}, 'raw features' if raw else None
         return None, {}, None
     if task.startswith('Few-shot'):
         if protocol and 'Top 1 Accuracy' in metrics:
@@ -388,7 +440,9 @@ def build_rows(records: List[dict]) -> List[dict]:
 def _fmt(value, key: str = '') -> str:
     if not isinstance(value, float):
         return '–'
-    return f'{value:.3f}' if key.startswith('ptbxl_') else f'{value:.2f}'  # AUC as a fraction; top-1 / AP in %
+    if key.startswith('ptbxl_') or key.startswith('tab_'):
+        return f'{value:.3f}'  # AUC, tabular accuracy (fractions) and RMSE
+    return f'{value:.2f}'  # top-1 / AP in %
 
 
 def applicability(rows: List[dict]) -> List[Tuple[str, str, Dict[str, str]]]:
@@ -397,7 +451,7 @@ def applicability(rows: List[dict]) -> List[Tuple[str, str, Dict[str, str]]]:
     modality has '?' where it has no result."""
     groups = [g for m in MODALITIES.values() for g in m['groups']]
     out = []
-    for algorithm in sorted(set(ALGORITHM_MODALITY) | {r['algorithm'] for r in rows}):
+    for algorithm in sorted(set(ALGORITHM_MODALITY) | {r['algorithm'] for r in rows} - {RAW_FEATURES['algorithm']}):
         own = ALGORITHM_MODALITY.get(algorithm)
         has = {r['modality'] for r in rows if r['algorithm'] == algorithm}
         cells = {}

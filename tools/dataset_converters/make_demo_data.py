@@ -2,12 +2,14 @@
 """Generate the embedded demo data (synthetic, no download): ``<out>/imagenet`` (classification,
 CustomDataset layout), ``<out>/ade`` (ADE20K layout), ``<out>/coco`` (COCO instances JSON) and ``<out>/sar``
 (single-channel SAR-like classification with speckle, CustomDataset layout, for SAR-JEPA) from shapes, and, on
-request, ``<out>/ptbxl`` (12-lead ECGs simulated with neurokit2, PTB-XL layout; about 0.7 s per record).
+request, ``<out>/ptbxl`` (12-lead ECGs simulated with neurokit2, PTB-XL layout; about 0.7 s per record) and
+``<out>/tabular`` (real tables that ship with scikit-learn, CSV + JSON schema each, for T-JEPA).
 
 Example::
 
     python tools/dataset_converters/make_demo_data.py --out data/demo
     python tools/dataset_converters/make_demo_data.py --out data/demo --sets ptbxl
+    python tools/dataset_converters/make_demo_data.py --out data/demo --sets tabular
 
 Each set is skipped when its ``settings.json`` records the same settings, and regenerated
 otherwise, into a temporary folder renamed into place at the end (an interrupted run leaves no half set).
@@ -56,6 +58,18 @@ def load_ecg_demo():
     return demo
 
 
+def load_tabular_demo():
+    """``mmjepa/datasets/tabular/demo.py`` (numpy, pandas and scikit-learn only), loaded like :func:`load_ecg_demo`."""
+    path = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'mmjepa', 'datasets', 'tabular', 'demo.py')
+    if osp.isfile(path):
+        spec = importlib.util.spec_from_file_location('mmjepa_tabular_demo_data', path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    from mmjepa.datasets.tabular import demo
+    return demo
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Generate the synthetic demo classification set')
     parser.add_argument('--out', default='data/demo', help='output root; the set goes to <out>/imagenet')
@@ -63,9 +77,10 @@ def parse_args(argv=None):
     parser.add_argument('--train-per-class', type=int, default=200)
     parser.add_argument('--val-per-class', type=int, default=250)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--sets', nargs='+', choices=SETS + ('ptbxl', ), default=list(SETS),
+    parser.add_argument('--sets', nargs='+', choices=SETS + ('ptbxl', 'tabular'), default=list(SETS),
                         help='sets to write (the ImageNet-layout set is always written; ptbxl, the ECG set, '
-                             'only when named: it needs neurokit2 and wfdb)')
+                             'only when named: it needs neurokit2 and wfdb; tabular, the scikit-learn tables, '
+                             'only when named)')
     parser.add_argument('--dense-train', type=int, default=400, help='train scenes of the ADE20K / COCO sets')
     parser.add_argument('--dense-val', type=int, default=100, help='val scenes of the ADE20K / COCO sets')
     parser.add_argument('--sar-train-per-class', type=int, default=200, help='train images per class of the SAR set')
@@ -157,6 +172,17 @@ def main(argv=None):
             lambda d: ecg_demo.write_ptbxl_demo(d, args.ptbxl_records, seed=args.seed),
             lambda s: f'Wrote {s["num_records"]} PTB-XL-layout ECG records ({s["seconds_per_record"]:.2f} s per '
                       f'record; statements {s["codes"]}, seed {args.seed})')
+    if 'tabular' in args.sets:
+        tabular = load_tabular_demo()
+        import sklearn
+        write_set(
+            args.out, 'tabular',
+            dict(format_version=FORMAT_VERSION, seed=args.seed, sets=list(tabular.SKLEARN_SETS),
+                 splits=[list(s) for s in tabular.SPLITS], sklearn=sklearn.__version__, layout='csv+schema'),
+            lambda d: [tabular.write_sklearn_table(d, name, seed=args.seed) for name in tabular.SKLEARN_SETS],
+            lambda s: 'Wrote scikit-learn tables ' + ', '.join(
+                f'{t["name"]} ({t["rows"]} rows, {t["numeric"]} numeric + {t["categorical"]} categorical, '
+                f'{t["task"]})' for t in s))
     return target
 
 

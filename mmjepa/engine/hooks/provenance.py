@@ -12,7 +12,11 @@ from ...utils.provenance import META_KEY, algorithm_name, arch_name, dataset_nam
 
 def backbone_arch(backbone) -> str:
     """``arch_name`` of a ViT backbone (JEPAViT, mmpretrain's VisionTransformer; a TokenTransformer by its
-    tokenizer's ``patch_size``, e.g. ECG-JEPA's ``'ViT-D384xL8/25'``); the class name of another."""
+    tokenizer's ``patch_size``, e.g. ECG-JEPA's ``'ViT-D384xL8/25'``; over a table's columns, T-JEPA's
+    ``TabularTokenizer``, ``'FTT-D64xL16'``: FT-Transformer tokens, width x depth); the class name of another."""
+    tokenizer = getattr(backbone, 'tokenizer', None)
+    if hasattr(tokenizer, 'cardinalities') and hasattr(backbone, 'embed_dims') and hasattr(backbone, 'num_layers'):
+        return f'FTT-D{backbone.embed_dims}xL{backbone.num_layers}'
     projection = getattr(getattr(backbone, 'patch_embed', None), 'projection', None)
     patch_size = projection.kernel_size[0] if projection is not None else \
         getattr(getattr(backbone, 'tokenizer', None), 'patch_size', None)

@@ -16,6 +16,19 @@ from .jepa_vit import JEPAViT
 from .token_encoder import TokenEncoder
 
 
+class NormLinearNorm(nn.Module):
+    """``norm2(fc(norm1(x)))``: the output head of the official T-JEPA encoder (LN, Linear, LN)."""
+
+    def __init__(self, dims: int, norm_cfg: dict):
+        super().__init__()
+        self.norm1 = build_norm_layer(norm_cfg, dims)[1]
+        self.fc = nn.Linear(dims, dims)
+        self.norm2 = build_norm_layer(norm_cfg, dims)[1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm2(self.fc(self.norm1(x)))
+
+
 @MODELS.register_module()
 class TokenTransformer(TokenEncoder, BaseBackbone):
     """A JEPA encoder over the tokens of any ``tokenizer`` (``forward(x) -> (tokens [B, N, D], layout)`` and
@@ -37,6 +50,8 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
         abs_pos (bool): Add the fixed sin-cos table. Defaults to True. rel_pos (dict, optional): see JEPAViT.
         drop_rate (float): Dropout after the attention projection and in the MLP (ECG-JEPA fine-tuning: 0.05).
             Defaults to 0.
+        out_proj (bool): After the final norm, a Linear and a second norm (T-JEPA's LN-Linear-LN output head,
+            ``ln1 = NormLinearNorm``: keys ``ln1.norm1``, ``ln1.fc``, ``ln1.norm2``). Defaults to False.
         drop_path_rate (float): Stochastic depth, linear over the blocks. Defaults to 0.
         frozen (bool): A fixed feature extractor (ECG-JEPA's attentive probe): no parameter trains, the
             encoder stays in eval mode and :meth:`forward` runs without autograd. Defaults to False.
@@ -61,6 +76,7 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
                  qkv_bias: bool = True,
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
                  with_cp: bool = False,
+                 out_proj: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         settings = JEPAViT.arch_zoo[arch.lower()] if isinstance(arch, str) else dict(arch)
@@ -86,7 +102,8 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
         if rel_pos is not None:
             with_rel_pos(self.layers, rel_pos)
         self.final_norm = True
-        self.ln1 = build_norm_layer(norm_cfg, self.embed_dims)[1]
+        self.ln1 = NormLinearNorm(self.embed_dims, norm_cfg) if out_proj else \
+            build_norm_layer(norm_cfg, self.embed_dims)[1]
         self.out_type = out_type
         self.out_indices = [i % self.num_layers for i in ([out_indices] if isinstance(out_indices, int)
                                                            else out_indices)]

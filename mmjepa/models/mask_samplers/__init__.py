@@ -1,7 +1,8 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 from .contiguous import ContiguousRunMaskSampler
+from .feature_subset import FeatureSubsetMaskSampler
 from .local_window import LocalWindowMaskSampler
 from .masks import Masks
 from .multiblock import MultiBlockMaskSampler
 
-__all__ = ['ContiguousRunMaskSampler', 'LocalWindowMaskSampler', 'Masks', 'MultiBlockMaskSampler']
+__all__ = ['ContiguousRunMaskSampler', 'FeatureSubsetMaskSampler', 'LocalWindowMaskSampler', 'Masks', 'MultiBlockMaskSampler']

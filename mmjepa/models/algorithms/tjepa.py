@@ -1,0 +1,38 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+"""T-JEPA: I-JEPA's step on the feature tokens of table rows with feature-subset masks."""
+from mmpretrain.registry import MODELS
+
+from .base import BaseJEPA
+
+
+@MODELS.register_module()
+class TJEPA(BaseJEPA):
+    """`T-JEPA <https://arxiv.org/abs/2410.05016>`_ (Thimonier et al., ICLR 2025, official code
+    ``jose-melo/t-jepa``): each column of a row is a token (:class:`TabularTokenizer`, FT-Transformer style,
+    official sin-cos table) in a :class:`TokenTransformer` with a regularisation (cls) token and the official
+    LN-Linear-LN output head (``out_proj=True``); per row the context is a random subset of the features and
+    each of 4 target sets a random subset of the others (:class:`FeatureSubsetMaskSampler`); the EMA target
+    encoder (0.996 -> 1) encodes the full row, its output (no further normalisation) is gathered per target
+    set; the predictor fills them in; MSE.
+
+    The step is :class:`BaseJEPA`'s template with these defaults; nothing is overridden.
+
+    Args:
+        backbone (dict): :class:`TokenTransformer` with a ``TabularTokenizer``.
+        predictor (dict): :class:`JEPAPredictor` on the 1-D layout.
+        mask_sampler (dict): Defaults to :class:`FeatureSubsetMaskSampler` with jannis' shares.
+        target_generator (dict): Defaults to the EMA encoder, momentum (0.996, 1.0), ``normalize=False``.
+        loss (dict): Defaults to MSE.
+        **kwargs: ``mask_seed``, ``mask_draw``, ``data_preprocessor``, ``init_cfg`` of :class:`BaseJEPA`.
+    """
+    algorithm_name = 'T-JEPA'
+
+    def __init__(self,
+                 backbone: dict,
+                 predictor: dict,
+                 mask_sampler: dict = dict(type='FeatureSubsetMaskSampler'),
+                 target_generator: dict = dict(type='EMATargetGenerator', momentum=(0.996, 1.0), normalize=False),
+                 loss: dict = dict(type='JEPAPredictionLoss', criterion='l2'),
+                 **kwargs):
+        super().__init__(backbone=backbone, predictor=predictor, mask_sampler=mask_sampler,
+                         target_generator=target_generator, loss=loss, **kwargs)
