@@ -5,5 +5,6 @@ from .ecgjepa import ECGJEPA
 from .ecijepa import ECIJEPA
 from .ijepa import IJEPA
 from .sarjepa import SARJEPA
+from .seqjepa import SeqJEPA
 
-__all__ = ['BaseJEPA', 'DMTJEPA', 'ECGJEPA', 'ECIJEPA', 'IJEPA', 'SARJEPA']
+__all__ = ['BaseJEPA', 'DMTJEPA', 'ECGJEPA', 'ECIJEPA', 'IJEPA', 'SARJEPA', 'SeqJEPA']
