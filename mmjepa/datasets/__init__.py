@@ -1,8 +1,10 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """Datasets: the deterministic demo-scene generator (:mod:`.demo`), resumable sampling, checked image loading,
-the few-shot subset wrapper and 12-lead ECG data (:mod:`.ecg`)."""
+the few-shot subset wrapper, 12-lead ECG data (:mod:`.ecg`) and
+rendered-object view sequences (:class:`RenderedObjectsDataset`, seq-JEPA)."""
 from . import ecg, transforms  # noqa: F401
 from .few_shot import FewShotDataset, few_shot_indices
+from .rendered_objects import RenderedObjectsDataset
 from .seeded import ResumableSampler, SeededDataset, sample_seed
 
-__all__ = ['FewShotDataset', 'ResumableSampler', 'SeededDataset', 'few_shot_indices', 'sample_seed']
+__all__ = ['FewShotDataset', 'RenderedObjectsDataset', 'ResumableSampler', 'SeededDataset', 'few_shot_indices', 'sample_seed']
