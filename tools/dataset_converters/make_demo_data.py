@@ -77,9 +77,9 @@ def parse_args(argv=None):
                         help="the SAR set's uint8 mapping: linear amplitude ('sqrt') or dB ('log')")
     parser.add_argument('--ptbxl-records', type=int, default=400,
                         help='records of the PTB-XL-layout ECG set (folds 1-10 in turn)')
-    parser.add_argument('--objects-train-per-class', type=int, default=40,
+    parser.add_argument('--objects-train-per-class', type=int, default=100,
                         help='train objects per class of the objects3d set')
-    parser.add_argument('--objects-val-per-class', type=int, default=20, help='val objects per class of objects3d')
+    parser.add_argument('--objects-val-per-class', type=int, default=40, help='val objects per class of objects3d')
     parser.add_argument('--objects-views', type=int, default=12, help='rendered views per object of objects3d')
     parser.add_argument('--objects-image-size', type=int, default=32, help='view size of objects3d')
     return parser.parse_args(argv)

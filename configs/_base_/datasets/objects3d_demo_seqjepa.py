@@ -1,5 +1,5 @@
 # The embedded 3DIEBench-layout demo set (tools/dataset_converters/make_demo_data.py --sets objects3d): 5 classes of
-# coloured polyhedra, 40 train / 20 val objects per class, 12 views each under uniformly random rotations, 32 px.
+# coloured polyhedra, 100 train / 40 val objects per class, 12 views each under uniformly random rotations, 32 px.
 # Sequences of 4 distinct views (3 observed + 1 predicted); action = the quaternion of R_i^-1 R_{i+1}.
 data_root = 'data/demo/objects3d/'
 num_views = 4

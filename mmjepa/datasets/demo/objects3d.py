@@ -148,7 +148,7 @@ def render_object_views(label: int, rng: np.random.Generator, views: int, image_
     return np.stack(images), np.stack(latents)
 
 
-def write_objects3d_set(root: str, train_per_class: int = 40, val_per_class: int = 20, views_per_object: int = 12,
+def write_objects3d_set(root: str, train_per_class: int = 100, val_per_class: int = 40, views_per_object: int = 12,
                         image_size: int = 32, seed: int = 0) -> dict:
     """Write the set under ``root`` in the 3DIEBench layout (module docstring); returns a summary."""
     counts = {}
