@@ -6,7 +6,7 @@ num_views = 4
 data_preprocessor = dict(type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
                          to_rgb=True)
 train_pipeline = [
-    dict(type='LoadRenderedViews', num_views=num_views, action='rot'),
+    dict(type='LoadRenderedViews', num_views=num_views, action='rot', img_size=32),
     dict(type='PackInputs', algorithm_keys=['actions']),
 ]
 train_dataloader = dict(
