@@ -2,10 +2,12 @@
 """A 3DIEBench-like demo set for seq-JEPA (https://arxiv.org/abs/2505.03176): coloured polyhedra of a few
 classes rendered under known 3-D rotations.
 
-Each object (a class's polyhedron with per-axis scale jitter and its own random face colours, so that no
-rotation symmetry survives) is rendered from ``views_per_object`` uniformly random orientations by a small
-numpy z-buffer rasteriser (orthographic camera along -z, Lambertian light, 2x supersampling) on a grey floor of
-random hue. The layout is 3DIEBench's (facebookresearch/SIE; read by seq-JEPA's official loader)::
+Each object (a class's polyhedron with per-axis scale jitter) has its faces coloured from one palette shared by
+all classes (face ``k`` gets hue ``k / 8`` plus a small per-object offset), so that no rotation symmetry survives
+and, as for ShapeNet's aligned models in 3DIEBench, an object's pose is readable from one view while its class is
+in its shape only. It is rendered under ``views_per_object`` rotations with Euler angles uniform in
+[-pi/2, pi/2] each (3DIEBench's range) by a small numpy z-buffer rasteriser (orthographic camera along -z,
+Lambertian light, 2x supersampling) on a grey floor of random hue. The layout is 3DIEBench's (facebookresearch/SIE; read by seq-JEPA's official loader)::
 
     <root>/<class>/<object>/image_<k>.jpg      one view
     <root>/<class>/<object>/latent_<k>.npy     float32 [7]: Euler angles 'xyz' (extrinsic, radians), floor hue,
@@ -26,6 +28,7 @@ from .scenes import SPLIT_IDS
 OBJECTS_STREAM = 300  # mixed into the per-object seeds: no draws shared with the other demo sets
 LIGHT = np.array([0.4, 0.5, 0.77])  # direction towards the light (camera looks along -z)
 BACKGROUND_LEVEL = 0.45
+HUE_JITTER = 0.04  # per-object offset of the shared face palette
 
 
 def _prism(sides: int, height: float) -> Tuple[np.ndarray, list]:
@@ -73,16 +76,8 @@ def euler_xyz_matrix(angles) -> np.ndarray:
 
 
 def random_euler_xyz(rng: np.random.Generator) -> np.ndarray:
-    """Euler angles 'xyz' of a uniformly random rotation (from a uniform unit quaternion)."""
-    x, y, z, w = rng.normal(size=4) / 1.0
-    n = np.sqrt(x * x + y * y + z * z + w * w)
-    x, y, z, w = x / n, y / n, z / n, w / n
-    m = np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-                  [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-                  [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
-    # extrinsic xyz: m = Rz(c) Ry(b) Rx(a) -> b = -asin(m20), a = atan2(m21, m22), c = atan2(m10, m00)
-    b = -np.arcsin(np.clip(m[2, 0], -1, 1))
-    return np.array([np.arctan2(m[2, 1], m[2, 2]), b, np.arctan2(m[1, 0], m[0, 0])])
+    """Euler angles 'xyz', each uniform in [-pi/2, pi/2] (3DIEBench's rotations)."""
+    return rng.uniform(-np.pi / 2, np.pi / 2, size=3)
 
 
 def hsv_to_rgb(h: float, s: float, v: float) -> np.ndarray:
@@ -137,7 +132,9 @@ def render_object_views(label: int, rng: np.random.Generator, views: int, image_
     verts, faces = SOLIDS[OBJECT_CLASSES[label]]
     verts = verts * rng.uniform(0.8, 1.2, size=3)
     verts = verts / np.linalg.norm(verts, axis=1).max()
-    colours = np.stack([hsv_to_rgb(rng.uniform(), rng.uniform(0.5, 1.), rng.uniform(0.7, 1.)) for _ in faces])
+    offset = rng.uniform(-HUE_JITTER, HUE_JITTER)
+    colours = np.stack([hsv_to_rgb((k / 8 + offset) % 1, rng.uniform(0.7, 1.), rng.uniform(0.8, 1.))
+                        for k in range(len(faces))])
     floor_hue = rng.uniform()
     floor = hsv_to_rgb(floor_hue, 0.25, BACKGROUND_LEVEL)
     images, latents = [], []

@@ -4,13 +4,20 @@ import torch
 from mmpretrain.models.backbones import ResNet, ResNet_CIFAR
 from mmpretrain.registry import MODELS
 
+from .token_encoder import TokenEncoder
+
 
 class PooledViewEncoder:
     """What a JEPA algorithm asks of an encoder that turns a whole view into one vector: ``embed_dims`` and
     ``forward_tokens(x) -> [B, 1, C]`` (the global average of the last stage, the view as a single token, so
     the family's hooks that read ``[B, N, D]`` tokens, e.g. :class:`CollapseMonitorHook`, work unchanged).
     :meth:`forward` stays mmpretrain's (a tuple of stage maps), so the weights transfer under the same keys
-    into mmpretrain, mmseg and mmdet ResNets."""
+    into mmpretrain, mmseg and mmdet ResNets. ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix=...)``
+    loads strictly, as the family's ViTs (:meth:`TokenEncoder.init_or_load`; ``prefix='backbone.'`` for a
+    seq-JEPA checkpoint, whose evaluated encoder is the online one)."""
+
+    def init_weights(self):
+        TokenEncoder.init_or_load(self, super().init_weights)
 
     @property
     def embed_dims(self) -> int:
