@@ -173,3 +173,20 @@ def test_provenance_names_a_signal_encoder():
         embed_dims=384, num_layers=8, num_heads=6, feedforward_channels=1536)))
     assert backbone_arch(small) == 'ViT-D384xL8/25'
     assert backbone_arch(MODELS.build(dict(type='TokenTransformer', tokenizer=tokenizer, arch='base'))) == 'ViT-B/25'
+
+
+def test_seqjepa_eval_json_lands_in_the_rotation_table(leaderboard, tmp_path):
+    """seqjepa_eval.py's JSON (means over its seeds) fills the 'Views under known rotations' table."""
+    seq = record('seq-JEPA', 'JEPAResNetCIFAR', 'dddd4444', 30)
+    summary = {k: dict(mean=v, stderr=0.1, n=3) for k, v in
+               dict(cls_acc_agg=60., cls_acc_z=55., rot_r2_z=0.5, rot_r2_agg=0.05).items()}
+    (tmp_path / 'run').mkdir()
+    (tmp_path / 'run' / 'seqjepa_eval.json').write_text(json.dumps(dict(
+        benchmark_meta=dict(task='seqjepa-eval', dataset='objects3d'), pretrain_provenance=seq, summary=summary)))
+    out = tmp_path / 'board.md'
+    rows = leaderboard.main([str(tmp_path / 'run'), '--no-reported', '--out', str(out)])
+    (row, ) = rows
+    assert row['modality'] == 'views' and row['algorithm'] == 'seq-JEPA' and row['checkpoint'] == 'dddd4444'
+    assert (row['rot_cls_agg'], row['rot_cls_z'], row['rot_r2_z'], row['rot_r2_agg']) == (60., 55., 0.5, 0.05)
+    text = out.read_text()
+    assert 'Views under known rotations' in text and 'rotation R2 from [z; z]' in text and '0.500' in text

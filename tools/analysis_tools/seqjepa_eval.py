@@ -199,7 +199,14 @@ def main(argv=None):
     summary = {k: mean_stderr([r[k] for r in runs]) for k in runs[0] if k != 'seed'}
     for key, value in summary.items():
         print(f'{key}: {value["mean"]:.3f} +- {value["stderr"]:.3f} (n={value["n"]})')
-    record = dict(config=args.config, checkpoint=args.checkpoint, random_init=args.random_init, draws=args.draws,
+    from mmjepa.utils.provenance import TRANSFER_KEY, read_provenance
+    data = dataset_cfg(cfg).get('data_root', '')
+    meta = dict(task='seqjepa-eval', dataset=osp.basename(osp.normpath(data)) or 'unknown')
+    if args.random_init:
+        meta.update(algorithm='random init', arch=type(model.backbone).__name__, pretrain_epochs=0,
+                    pretrain_data='none')
+    record = dict(benchmark_meta=meta, **{TRANSFER_KEY: read_provenance(args.checkpoint)})
+    record.update(config=args.config, checkpoint=args.checkpoint, random_init=args.random_init, draws=args.draws,
                   num_train_objects=len(train_set), num_val_objects=len(val_set), runs=runs, summary=summary)
     if args.out:
         with open(args.out, 'w') as f:
