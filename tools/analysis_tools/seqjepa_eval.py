@@ -11,8 +11,9 @@ invariant to the transformation? On a rendered-object set (3DIEBench layout, :cl
 Every probe trains full-batch on features extracted once (eval mode) and is early-stopped on 20 % of the train
 rows: the demo has a few thousand pairs, where an MLP run to the end overfits to a negative R^2.
 
-Each seed redraws the sequences and the probe initialisation; the JSON holds every seed and mean +- standard
-error. ``--random-init`` evaluates the config's model without pretrained weights (the baseline).
+Every view of every object is encoded once (eval mode); each seed redraws the sequences from these (the
+aggregator runs on the drawn views' ``z`` and actions) and the probe initialisation; the JSON holds every seed and
+mean +- standard error. ``--random-init`` evaluates the config's model without pretrained weights (the baseline).
 
     python tools/analysis_tools/seqjepa_eval.py CONFIG CHECKPOINT [--seeds 0 1 2] [--out eval.json]
     python tools/analysis_tools/seqjepa_eval.py CONFIG --random-init --out eval_random.json
@@ -38,8 +39,8 @@ def parse_args(argv=None):
     parser.add_argument('--draws', type=int, default=8, help='sequence pairs drawn per object and seed')
     parser.add_argument('--train-split', default='train', help='<split>_images.npy / <split>_labels.npy')
     parser.add_argument('--val-split', default='val')
-    parser.add_argument('--probe-steps', type=int, default=1000, help='full-batch Adam steps of each probe')
-    parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument('--probe-steps', type=int, default=500, help='full-batch Adam steps of each probe')
+    parser.add_argument('--batch-size', type=int, default=240, help='views encoded per forward')
     parser.add_argument('--out', default=None, help='JSON with every seed and the summary')
     args = parser.parse_args(argv)
     if bool(args.checkpoint) == args.random_init:
@@ -66,46 +67,67 @@ def dataset_cfg(cfg) -> dict:
 
 
 def build_split(cfg, split: str):
+    """The config's :class:`RenderedObjectsDataset` on ``split`` and its ``LoadRenderedViews`` settings."""
     from mmengine.registry import DATASETS
     dataset = dict(dataset_cfg(cfg))
     load = [t for t in dataset['pipeline'] if t['type'] == 'LoadRenderedViews']
     if not load:
         raise ValueError('the train pipeline has no LoadRenderedViews')
-    dataset.update(ann_file=f'{split}_images.npy', labels_file=f'{split}_labels.npy',
-                   pipeline=[load[0], dict(type='PackInputs', algorithm_keys=['actions', 'latents'])])
-    return DATASETS.build(dataset)
+    dataset.update(ann_file=f'{split}_images.npy', labels_file=f'{split}_labels.npy', pipeline=[])
+    return DATASETS.build(dataset), dict(load[0])
 
 
-def extract(model, dataset, seed: int, draws: int, batch_size: int) -> Dict[str, np.ndarray]:
-    """For ``draws`` pairs of sequences (A, B) per object: z of A_0 and B_0, agg_A, agg_B, the target quaternion
-    of R_{A_0}^-1 R_{B_0} and the label."""
+def encode_views(model, dataset, load: dict, batch_size: int) -> Dict[str, np.ndarray]:
+    """``z`` of every view of every object ([N, V, C], eval mode), the latents [N, V, 7] and the labels [N]:
+    each view is encoded once and the sequences are drawn from these."""
     import torch
-    from mmengine.dataset import default_collate
-    from mmjepa.datasets.seeded import sample_seed
-    from mmjepa.datasets.transforms import relative_quaternions
+    from mmjepa.datasets.transforms import LoadRenderedViews
     from mmjepa.utils.rng import seeded_rng
-    out = {k: [] for k in ('z_a', 'z_b', 'agg_a', 'agg_b', 'target', 'label')}
-    keys = [(i, d) for i in range(len(dataset)) for d in range(draws)]
-    for start in range(0, len(keys), batch_size):
-        chunk = keys[start:start + batch_size]
-        samples = []
-        for index, draw in chunk:
-            for which in range(2):
-                with seeded_rng(sample_seed(seed, draw * 2 + which, index)):
-                    samples.append(dataset[index])
-        data = model.data_preprocessor(default_collate(samples), False)
+    views = dataset.views_per_object
+    loader = LoadRenderedViews(num_views=views, action=load.get('action', 'rot'), img_size=load.get('img_size'))
+    feats, latents, labels = [], [], []
+    per_batch = max(1, batch_size // views)
+    for start in range(0, len(dataset), per_batch):
+        images = []
+        for index in range(start, min(start + per_batch, len(dataset))):
+            with seeded_rng(index):
+                results = loader(dataset.get_data_info(index))
+            order = np.argsort(results['view_ids'])  # back to view order 0..V-1
+            images += [results['img'][k] for k in order]
+            latents.append(results['latents'][order])
+            labels.append(results['gt_label'])
+        batch = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous()
         with torch.no_grad():
-            inputs = model.prepare_inputs(data['inputs'], data['data_samples'])
-            # the observed views and their actions (the last one's slot is zeroed in the aggregator)
-            feats, agg = model.encode_sequence(inputs['views'][:, :-1], inputs['actions'])
-        euler = np.stack([np.asarray(s['data_samples'].latents)[0, :3] for s in samples])
-        out['z_a'].append(feats[0::2, 0].numpy())
-        out['z_b'].append(feats[1::2, 0].numpy())
-        out['agg_a'].append(agg[0::2].numpy())
-        out['agg_b'].append(agg[1::2].numpy())
-        out['target'].append(np.stack([relative_quaternions(euler[i:i + 2])[0] for i in range(0, len(euler), 2)]))
-        out['label'].append(np.array([int(s['data_samples'].gt_label) for s in samples[0::2]]))
-    return {k: np.concatenate(v) for k, v in out.items()}
+            x = model.data_preprocessor(dict(inputs=batch, data_samples=None), False)['inputs']
+            feats.append(model.backbone.forward_tokens(x)[:, 0].view(-1, views, model.backbone.embed_dims).numpy())
+    return dict(z=np.concatenate(feats), latents=np.stack(latents), label=np.array(labels))
+
+
+def draw_pairs(model, encoded: Dict[str, np.ndarray], num_views: int, action: str, seed: int,
+               draws: int) -> Dict[str, np.ndarray]:
+    """``draws`` pairs of independent sequences (A, B) of ``num_views`` distinct views per object: z of A_0 and
+    B_0, agg_A and agg_B (the aggregator on the M observed views and their actions), the quaternion of
+    R_{A_0}^-1 R_{B_0} and the label."""
+    import torch
+    from mmjepa.datasets.transforms import relative_quaternions, rendered_view_actions
+    rng = np.random.default_rng(seed)
+    z, latents = encoded['z'], encoded['latents']
+    objects = np.repeat(np.arange(len(z)), draws)
+    picks = np.stack([[rng.choice(z.shape[1], num_views, replace=False) for _ in range(2)] for _ in objects])
+    out = dict(label=encoded['label'][objects])
+    aggs = []
+    for which in range(2):
+        seq = picks[:, which]  # [P, M + 1]
+        seq_latents = latents[objects[:, None], seq]
+        actions = np.stack([rendered_view_actions(lat, action) for lat in seq_latents])
+        with torch.no_grad():
+            agg = model.aggregator(torch.from_numpy(z[objects[:, None], seq[:, :-1]]), torch.from_numpy(actions))
+        aggs.append(agg.numpy())
+        out['z_' + 'ab'[which]] = z[objects, seq[:, 0]]
+    out['agg_a'], out['agg_b'] = aggs
+    first = latents[objects[:, None], picks[:, :, 0]][..., :3]  # [P, 2, 3]: Euler angles of A_0 and B_0
+    out['target'] = np.stack([relative_quaternions(pair)[0] for pair in first])
+    return out
 
 
 def standardise(train: np.ndarray, val: np.ndarray):
@@ -155,10 +177,11 @@ def fit_probe(x_train, y_train, x_val, seed: int, steps: int, classes: int = 0, 
     return pred.argmax(1).numpy() if classes else pred.numpy()
 
 
-def evaluate(model, train_set, val_set, seed: int, args) -> Dict[str, float]:
+def evaluate(model, train, val, load: dict, seed: int, args) -> Dict[str, float]:
     from sklearn.metrics import r2_score
-    tr = extract(model, train_set, seed, args.draws, args.batch_size)
-    va = extract(model, val_set, seed + 10_000, args.draws, args.batch_size)
+    num_views, action = int(load.get('num_views', 4)), load.get('action', 'rot')
+    tr = draw_pairs(model, train, num_views, action, seed, args.draws)
+    va = draw_pairs(model, val, num_views, action, seed + 10_000, args.draws)
     classes = int(max(tr['label'].max(), va['label'].max())) + 1
     result = {}
     for name, key in (('agg', 'agg_a'), ('z', 'z_a')):
@@ -190,10 +213,12 @@ def main(argv=None):
     else:
         model.init_weights()
     model.eval()
-    train_set, val_set = build_split(cfg, args.train_split), build_split(cfg, args.val_split)
+    (train_set, load), (val_set, _) = build_split(cfg, args.train_split), build_split(cfg, args.val_split)
+    train = encode_views(model, train_set, load, args.batch_size)
+    val = encode_views(model, val_set, load, args.batch_size)
     runs = []
     for seed in args.seeds:
-        result = evaluate(model, train_set, val_set, seed, args)
+        result = evaluate(model, train, val, load, seed, args)
         print(f'seed {seed}: ' + ', '.join(f'{k} {v:.3f}' for k, v in result.items()), flush=True)
         runs.append(dict(seed=seed, **result))
     summary = {k: mean_stderr([r[k] for r in runs]) for k in runs[0] if k != 'seed'}

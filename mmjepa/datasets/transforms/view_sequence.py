@@ -31,6 +31,15 @@ def relative_quaternions(euler_xyz: np.ndarray) -> np.ndarray:
     return (rotations[:-1].inv() * rotations[1:]).as_quat(canonical=True).astype(np.float32)
 
 
+def rendered_view_actions(latents: np.ndarray, action: str = 'rot') -> np.ndarray:
+    """The actions between consecutive views of 3DIEBench latents ``[V, 7]``: ``'rot'`` the relative quaternions
+    ``[V - 1, 4]``; ``'rotcolor'`` also the change of latents 3 and 6 (floor and light hue), ``[V - 1, 6]``."""
+    actions = relative_quaternions(latents[:, :3])
+    if action == 'rotcolor':
+        actions = np.concatenate([actions, np.diff(latents[:, [3, 6]], axis=0)], axis=1)
+    return actions.astype(np.float32)
+
+
 @TRANSFORMS.register_module()
 class LoadRenderedViews(BaseTransform):
     """Load ``num_views`` distinct random views of one rendered object in the 3DIEBench layout
@@ -72,10 +81,8 @@ class LoadRenderedViews(BaseTransform):
             views.append(img)
             latents.append(np.load(osp.join(folder, f'latent_{k}.npy')).astype(np.float32))
         latents = np.stack(latents)
-        actions = relative_quaternions(latents[:, :3])
-        if self.action == 'rotcolor':
-            actions = np.concatenate([actions, np.diff(latents[:, [3, 6]], axis=0)], axis=1)
-        results.update(img=views, actions=actions.astype(np.float32), latents=latents, view_ids=view_ids,
+        results.update(img=views, actions=rendered_view_actions(latents, self.action), latents=latents,
+                       view_ids=view_ids,
                        img_shape=views[0].shape[:2], ori_shape=views[0].shape[:2])
         return results
 
