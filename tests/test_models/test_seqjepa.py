@@ -145,3 +145,19 @@ def test_errors_name_the_fix():
         model.loss(inputs[:1], samples)
     with pytest.raises(ValueError, match='out_dims'):
         build(predictor=dict(type='MLPPredictor', hidden_dims=32, out_dims=10))
+
+
+def test_pretrained_init_cfg_loads_the_online_encoder_strictly(tmp_path):
+    from mmjepa.utils.transfer import TransferError
+    model = build()
+    path = str(tmp_path / 'seqjepa.pth')
+    torch.save(dict(state_dict=model.state_dict()), path)
+    cfg = dict(type='JEPAResNetCIFAR', depth=18, stem_channels=8, base_channels=8)
+    resnet = MODELS.build(dict(cfg, init_cfg=dict(type='Pretrained', checkpoint=path, prefix='backbone.')))
+    resnet.init_weights()
+    for (key, value), expected in zip(resnet.state_dict().items(), model.backbone.state_dict().values()):
+        torch.testing.assert_close(value, expected, msg=key)
+    wrong = MODELS.build(dict(cfg, base_channels=16, init_cfg=dict(type='Pretrained', checkpoint=path,
+                                                                   prefix='backbone.')))
+    with pytest.raises((TransferError, RuntimeError)):
+        wrong.init_weights()
