@@ -62,7 +62,7 @@ def test_every_algorithm_folder_has_a_metafile_in_the_model_index():
     import yaml
     with open(osp.join(ROOT, 'model-index.yml')) as f:
         imported = yaml.safe_load(f)['Import']
-    folders = {'ijepa', 'dmtjepa', 'ecijepa', 'sarjepa', 'ecgjepa', 'tjepa'}
+    folders = {'ijepa', 'dmtjepa', 'ecijepa', 'sarjepa', 'ecgjepa', 'tjepa', 'seqjepa'}
     assert {osp.basename(osp.dirname(p)) for p in imported} == folders
     for path in imported:
         with open(osp.join(ROOT, path)) as f:
@@ -76,3 +76,21 @@ def test_every_algorithm_folder_has_a_metafile_in_the_model_index():
             assert {'Architecture', 'Epochs', 'Training Data'} <= set(model['Metadata'])
             for result in model['Results'] or []:
                 assert result.get('Reported'), f'{model["Name"]}: a result without its source'
+
+
+def test_seqjepa_demo_config_builds_and_steps():
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+    from mmpretrain.structures import DataSample
+    import mmjepa  # noqa: F401
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/demo/seqjepa_resnet18-w16-cifar_1xb32-30e_demo-objects3d-32px.py'))
+    cfg.model.target_generator.total_steps = 10
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    views = [torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8) for _ in range(4)]
+    data = model.data_preprocessor(dict(inputs=views, data_samples=[DataSample(actions=torch.randn(3, 4))
+                                                                     for _ in range(2)]), True)
+    loss = model.loss(data['inputs'], data['data_samples'])['loss']
+    assert torch.isfinite(loss) and model.backbone.embed_dims == 128 and model.aggregator.embed_dims == 160

@@ -176,3 +176,19 @@ def test_synthetic_rows_follow_the_tabular_tokenizer():
     assert kind == 'rows' and rows.shape == (50, 5)
     assert rows[:, 3].max() <= 1 and rows[:, 4].max() <= 6 and torch.equal(rows[:, 3:], rows[:, 3:].round())
     backbone.tokenizer(rows)  # valid codes
+
+
+def test_benchmark_seqjepa_view_sequences(tmp_path):
+    """seq-JEPA: sequences of views with actions, sized by the config's pipeline (the demo: 4 views of 32 px)."""
+    out = tmp_path / 'bench.json'
+    threads = torch.get_num_threads()
+    config = osp.join(ROOT, 'configs/demo/seqjepa_resnet18-w16-cifar_1xb32-30e_demo-objects3d-32px.py')
+    try:
+        load_tool('benchmark').main([config, '--batch-size', '2', '--iters', '1', '--warmup', '1', '--device', 'cpu',
+                                     '--threads', '1', '--quiet', '--breakdown', '--out', str(out)])
+    finally:
+        torch.set_num_threads(threads)
+    (row, ) = json.loads(out.read_text())['results']
+    assert row['algorithm'] == 'SeqJEPA' and row['input_kind'] == 'sequences'
+    assert row['input_shape'] == [4, 3, 32, 32] and row['input_dtype'] == 'uint8'
+    assert row['samples_per_s'] > 0 and row['flops_per_step'] > 0

@@ -201,3 +201,20 @@ def test_tabular_runs_and_reported_rows(leaderboard, tmp_path):
     assert '### Tables: downstream models on frozen tokens' in markdown and 'wine MLP acc' in markdown
     assert 'california ResNet RMSE↓' in markdown and '| T-JEPA | Tables | n/a |' in markdown
     assert '| raw features | unknown |' not in markdown  # a baseline row, not an algorithm of the overview
+
+
+def test_seqjepa_eval_json_lands_in_the_rotation_table(leaderboard, tmp_path):
+    """seqjepa_eval.py's JSON (means over its seeds) fills the 'Views under known rotations' table."""
+    seq = record('seq-JEPA', 'JEPAResNetCIFAR', 'dddd4444', 30)
+    summary = {k: dict(mean=v, stderr=0.1, n=3) for k, v in
+               dict(cls_acc_agg=60., cls_acc_z=55., rot_r2_z=0.5, rot_r2_agg=0.05).items()}
+    (tmp_path / 'run').mkdir()
+    (tmp_path / 'run' / 'seqjepa_eval.json').write_text(json.dumps(dict(
+        benchmark_meta=dict(task='seqjepa-eval', dataset='objects3d'), pretrain_provenance=seq, summary=summary)))
+    out = tmp_path / 'board.md'
+    rows = leaderboard.main([str(tmp_path / 'run'), '--no-reported', '--out', str(out)])
+    (row, ) = rows
+    assert row['modality'] == 'views' and row['algorithm'] == 'seq-JEPA' and row['checkpoint'] == 'dddd4444'
+    assert (row['rot_cls_agg'], row['rot_cls_z'], row['rot_r2_z'], row['rot_r2_agg']) == (60., 55., 0.5, 0.05)
+    text = out.read_text()
+    assert 'Views under known rotations' in text and 'rotation R2 from [z; z]' in text and '0.500' in text

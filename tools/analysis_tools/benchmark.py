@@ -14,7 +14,8 @@ and ``zero_grad``, through the optim wrapper built from the config with mmengine
 uint8 images ``[B, in_channels, H, W]`` at the backbone's ``img_size`` for a ViT (I-JEPA, DMT-JEPA, EC-IJEPA,
 SAR-JEPA's one channel), standardised float signals ``[B, leads, signal_length]`` for a
 :class:`TokenTransformer` with a :class:`SignalPatchEmbed` tokenizer (ECG-JEPA), table rows ``[B, F]`` (standard-normal
-numeric columns, then category codes) for one with a :class:`TabularTokenizer` (T-JEPA); it is held in (pinned) host
+numeric columns, then category codes) for one with a :class:`TabularTokenizer` (T-JEPA), sequences of uint8 views with
+random actions for a model with an ``aggregator`` (seq-JEPA: views and size from the config's pipeline); it is held in (pinned) host
 memory as a dataloader would hand it over. No dataset is read: a config whose dataset ``_base_`` file is
 missing still loads (that base is left out, with a message). There is no dataloader, no parameter scheduler
 and no logging hook (their cost is outside the model; mmengine's logging reads the loss with ``.item()``).
@@ -239,10 +240,41 @@ def build(cfg, args, device: torch.device):
     return model, optim_wrapper, type(optim_wrapper).__name__, use_amp
 
 
-def make_batch(model, batch_size: int, device: torch.device, seed: int) -> Tuple[Dict, str]:
+def sequence_view_size(cfg, default: int = 32) -> Tuple[int, int]:
+    """``(views per sequence, view size)`` of a view-sequence config (seq-JEPA): from its train pipeline's
+    ``LoadRenderedViews`` (``num_views``, ``img_size``) or ``ParamAugmentedViews`` (``num_views``, ``size``)."""
+    dataset = cfg.get('train_dataloader', {}).get('dataset', {})
+    while 'dataset' in dataset:
+        dataset = dataset['dataset']
+    for step in dataset.get('pipeline', []):
+        if step.get('type') == 'LoadRenderedViews':
+            return int(step.get('num_views', 4)), int(step.get('img_size') or default)
+        if step.get('type') == 'ParamAugmentedViews':
+            return int(step.get('num_views', 4)), int(step.get('size', default))
+    return 4, default
+
+
+def synthetic_sequences(model, batch_size: int, generator: torch.Generator, num_views: int,
+                        view_size: int) -> Tuple[List[torch.Tensor], List]:
+    """A view-sequence batch (seq-JEPA): ``num_views`` uint8 image batches ``[B, 3, S, S]`` and data samples
+    carrying ``num_views - 1`` standard-normal actions of the aggregator's width."""
+    from mmpretrain.structures import DataSample
+    views = [torch.randint(0, 256, (batch_size, 3, view_size, view_size), dtype=torch.uint8, generator=generator)
+             for _ in range(num_views)]
+    samples = [DataSample(actions=torch.randn(num_views - 1, model.aggregator.action_dims, generator=generator))
+               for _ in range(batch_size)]
+    return views, samples
+
+
+def make_batch(model, batch_size: int, device: torch.device, seed: int, cfg=None) -> Tuple[Dict, str]:
     """A collated batch as the dataloader hands it over (in pinned host memory on GPU), and its kind."""
     from mmpretrain.structures import DataSample
     gen = torch.Generator().manual_seed(seed)
+    if hasattr(model, 'aggregator'):  # view sequences with actions (seq-JEPA)
+        inputs, samples = synthetic_sequences(model, batch_size, gen, *sequence_view_size(cfg or {}))
+        if device.type == 'cuda':
+            inputs = [view.pin_memory() for view in inputs]
+        return dict(inputs=inputs, data_samples=samples), 'sequences'
     inputs, kind = synthetic_inputs(model.backbone, batch_size, gen)
     if device.type == 'cuda':
         inputs = inputs.pin_memory()
@@ -368,8 +400,9 @@ def run_one(cfg, args, batch_size: int) -> Dict:
         # cannot trace mmengine's optimizer param groups (torch 2.13), and the optimizer is already fused.
         compile_cfg = cfg.get('compile', None)
         model.compile_networks(**(dict(compile_cfg) if isinstance(compile_cfg, dict) else {}))
-    data, input_kind = make_batch(model, batch_size, device, args.seed)
-    input_shape = list(data['inputs'].shape[1:])
+    data, input_kind = make_batch(model, batch_size, device, args.seed, cfg)
+    inputs = data['inputs']
+    input_shape = [len(inputs), *inputs[0].shape[1:]] if isinstance(inputs, list) else list(inputs.shape[1:])
     rss_built = current_rss_mib()
     log(f'{type(model).__name__} built: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters '
         f'({sum(p.numel() for p in model.parameters() if p.requires_grad) / 1e6:.1f}M trained), {input_kind} '
@@ -442,7 +475,7 @@ def run_one(cfg, args, batch_size: int) -> Dict:
         if getattr(target_generator, 'operator', None) is not None else None,
         input_kind=input_kind,
         input_shape=input_shape,
-        input_dtype=str(data['inputs'].dtype).replace('torch.', ''),
+        input_dtype=str((inputs[0] if isinstance(inputs, list) else inputs).dtype).replace('torch.', ''),
         optim_wrapper=wrapper_name,
         iters=args.iters,
         warmup=max(args.warmup, 1),

@@ -27,6 +27,9 @@ The run's ``benchmark_meta.task`` picks the table and the column (docs/leaderboa
 * tables (T-JEPA): ``tabular`` (``tabular_eval*.json`` of ``tools/analysis_tools/tabular_eval.py``): test
   accuracy (a fraction) or RMSE of an MLP / ResNet / XGBoost on the frozen tokens, one column per table, model and
   metric ("breast_cancer MLP acc"); the same models on the raw features go to a "raw features" row of the table.
+* views under known rotations (seq-JEPA): ``seqjepa-eval`` (``seqjepa_eval*.json`` of
+  ``tools/analysis_tools/seqjepa_eval.py``, means over its seeds): linear top-1 on ``agg`` and on ``z``, rotation
+  R^2 from ``[z; z]`` and from ``[agg; agg]``.
 
 An overview table says which benchmark groups apply to each algorithm ('n/a' where one does not). Reported
 numbers (papers, official READMEs) come from the metafiles listed in ``model-index.yml`` and are shown in
@@ -54,14 +57,15 @@ MODALITIES = OrderedDict([
     ('sar', dict(title='SAR images: few-shot classification', groups=('SAR few-shot', ))),
     ('ecg', dict(title='12-lead ECG: PTB-XL', groups=('PTB-XL', ))),
     ('tabular', dict(title='Tables: downstream models on frozen tokens', groups=('Tables', ))),
+    ('views', dict(title='Views under known rotations: invariance / equivariance', groups=('Rotations', ))),
 ])
 #: The input modality an algorithm is pretrained on (the table its benchmarks are in).
 ALGORITHM_MODALITY = {'I-JEPA': 'rgb', 'DMT-JEPA': 'rgb', 'EC-IJEPA': 'rgb', 'SAR-JEPA': 'sar', 'ECG-JEPA': 'ecg',
-                      'T-JEPA': 'tabular'}
+                      'T-JEPA': 'tabular', 'seq-JEPA': 'views'}
 #: ``benchmark_meta.task`` -> modality (the table the run goes to, whatever the algorithm).
 TASK_MODALITY = {'linear': 'rgb', 'finetune': 'rgb', 'knn': 'rgb', 'probe': 'rgb', 'ade20k': 'rgb', 'coco': 'rgb',
                  'fewshot-finetune': 'sar', 'fewshot-linear': 'sar',
-                 'ptbxl-finetune': 'ecg', 'ptbxl-linear': 'ecg', 'tabular': 'tabular'}
+                 'ptbxl-finetune': 'ecg', 'ptbxl-linear': 'ecg', 'tabular': 'tabular', 'seqjepa-eval': 'views'}
 #: The columns of the RGB table (fixed): key -> title.
 RGB_COLUMNS = OrderedDict([
     ('linear', 'IN-1k linear top-1'),
@@ -72,6 +76,16 @@ RGB_COLUMNS = OrderedDict([
     ('coco_mask', 'COCO AP mask'),
 ])
 #: PTB-XL label sets: key -> title; 'all' and 'superdiagnostic' are always shown in the ECG table.
+#: The columns of the rotation table (seqjepa_eval.py: linear top-1 on agg / z, rotation R^2 from pairs).
+VIEWS_COLUMNS = OrderedDict([
+    ('rot_cls_agg', 'top-1 on agg'),
+    ('rot_cls_z', 'top-1 on z'),
+    ('rot_r2_z', 'rotation R2 from [z; z]'),
+    ('rot_r2_agg', 'rotation R2 from [agg; agg]'),
+])
+#: seqjepa_eval.py's summary keys -> those columns.
+SEQJEPA_EVAL_KEYS = {'cls_acc_agg': 'rot_cls_agg', 'cls_acc_z': 'rot_cls_z', 'rot_r2_z': 'rot_r2_z',
+                     'rot_r2_agg': 'rot_r2_agg'}
 PTBXL_LABEL_SETS = OrderedDict([('all', 'all'), ('superdiagnostic', 'superdiag.'),
                                 ('superdiagnostic_single', 'superdiag. single-label')])
 PROTOCOLS = OrderedDict([('finetune', 'FT'), ('linear', 'linear')])
@@ -105,6 +119,8 @@ def tabular_column(table: str, model: str, metric: str) -> str:
 def column_title(key: str) -> str:
     if key in RGB_COLUMNS:
         return RGB_COLUMNS[key]
+    if key in VIEWS_COLUMNS:
+        return VIEWS_COLUMNS[key]
     match = re.fullmatch(r'sar_(\w+?)shot_(finetune|linear)', key)
     if match:
         return f'SAR {match[1]}-shot {PROTOCOLS[match[2]]} top-1'
@@ -119,7 +135,7 @@ def column_title(key: str) -> str:
 
 def column_modality(key: str) -> str:
     return ('sar' if key.startswith('sar_') else 'ecg' if key.startswith('ptbxl_') else
-            'tabular' if key.startswith('tab_') else 'rgb')
+            'tabular' if key.startswith('tab_') else 'views' if key.startswith('rot_') else 'rgb')
 
 
 def modality_columns(modality: str, rows: List[dict]) -> List[str]:
@@ -131,6 +147,8 @@ def modality_columns(modality: str, rows: List[dict]) -> List[str]:
         return list(RGB_COLUMNS)
     if modality == 'tabular':  # per table, the models in their order
         return sorted(present, key=lambda k: (k.rsplit('_', 2)[0], list(TABULAR_MODELS).index(k.rsplit('_', 2)[1])))
+    if modality == 'views':
+        return list(VIEWS_COLUMNS)
     if modality == 'ecg':
         sets = list(PTBXL_LABEL_SETS)[:2] + [s for s in PTBXL_LABEL_SETS if s not in ('all', 'superdiagnostic')
                                              and any(ptbxl_column(s, p) in present for p in PROTOCOLS)]
@@ -285,7 +303,8 @@ def collect_runs(work_dirs: List[str]) -> List[dict]:
             glob.glob(osp.join(work_dir, '**', 'test_metrics.json'), recursive=True)
             + glob.glob(osp.join(work_dir, '**', 'knn*.json'), recursive=True)
             + glob.glob(osp.join(work_dir, '**', 'probe*.json'), recursive=True)
-            + glob.glob(osp.join(work_dir, '**', 'tabular_eval*.json'), recursive=True))
+            + glob.glob(osp.join(work_dir, '**', 'tabular_eval*.json'), recursive=True)
+            + glob.glob(osp.join(work_dir, '**', 'seqjepa_eval*.json'), recursive=True))
         covered = set()
         for path in json_files:
             with open(path) as f:
@@ -293,12 +312,16 @@ def collect_runs(work_dirs: List[str]) -> List[dict]:
             meta = dict(result.get('benchmark_meta') or {})  # the config's: task, dataset, overrides
             if 'metrics' in result:
                 metrics = result['metrics']
+            elif 'summary' in result:  # seqjepa_eval.py: means over the seeds
+                metrics = {k: v['mean'] for k, v in result['summary'].items()}
             else:  # probe.py output: k-NN and linear-probe top-1 of the pretraining config
                 metrics = {k: result[k] for k in ('knn_top1', 'linear_top1') if k in result}
                 if not meta:
                     meta = dict(task='probe')
             task = meta.get('task')
-            if task == 'probe':
+            if task == 'seqjepa-eval':
+                columns = {column: metrics[key] for key, column in SEQJEPA_EVAL_KEYS.items() if key in metrics}
+            elif task == 'probe':
                 columns = {}
                 if 'knn_top1' in metrics:
                     columns['knn'] = metrics['knn_top1']
@@ -440,8 +463,8 @@ def build_rows(records: List[dict]) -> List[dict]:
 def _fmt(value, key: str = '') -> str:
     if not isinstance(value, float):
         return '–'
-    if key.startswith('ptbxl_') or key.startswith('tab_'):
-        return f'{value:.3f}'  # AUC, tabular accuracy (fractions) and RMSE
+    if key.startswith('ptbxl_') or key.startswith('tab_') or key.startswith('rot_r2'):
+        return f'{value:.3f}'  # AUC, tabular accuracy (fractions), RMSE and R^2
     return f'{value:.2f}'  # top-1 / AP in %
 
 

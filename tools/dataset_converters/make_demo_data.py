@@ -4,12 +4,14 @@ CustomDataset layout), ``<out>/ade`` (ADE20K layout), ``<out>/coco`` (COCO insta
 (single-channel SAR-like classification with speckle, CustomDataset layout, for SAR-JEPA) from shapes, and, on
 request, ``<out>/ptbxl`` (12-lead ECGs simulated with neurokit2, PTB-XL layout; about 0.7 s per record) and
 ``<out>/tabular`` (real tables that ship with scikit-learn, CSV + JSON schema each, for T-JEPA).
+``<out>/objects3d`` (coloured polyhedra rendered under known 3-D rotations, 3DIEBench layout, for seq-JEPA).
 
 Example::
 
     python tools/dataset_converters/make_demo_data.py --out data/demo
     python tools/dataset_converters/make_demo_data.py --out data/demo --sets ptbxl
     python tools/dataset_converters/make_demo_data.py --out data/demo --sets tabular
+    python tools/dataset_converters/make_demo_data.py --out data/demo --sets objects3d
 
 Each set is skipped when its ``settings.json`` records the same settings, and regenerated
 otherwise, into a temporary folder renamed into place at the end (an interrupted run leaves no half set).
@@ -77,10 +79,10 @@ def parse_args(argv=None):
     parser.add_argument('--train-per-class', type=int, default=200)
     parser.add_argument('--val-per-class', type=int, default=250)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--sets', nargs='+', choices=SETS + ('ptbxl', 'tabular'), default=list(SETS),
+    parser.add_argument('--sets', nargs='+', choices=SETS + ('ptbxl', 'tabular', 'objects3d'), default=list(SETS),
                         help='sets to write (the ImageNet-layout set is always written; ptbxl, the ECG set, '
                              'only when named: it needs neurokit2 and wfdb; tabular, the scikit-learn tables, '
-                             'only when named)')
+                             'and objects3d, the 3DIEBench-layout rotation set of seq-JEPA, only when named)')
     parser.add_argument('--dense-train', type=int, default=400, help='train scenes of the ADE20K / COCO sets')
     parser.add_argument('--dense-val', type=int, default=100, help='val scenes of the ADE20K / COCO sets')
     parser.add_argument('--sar-train-per-class', type=int, default=200, help='train images per class of the SAR set')
@@ -89,6 +91,11 @@ def parse_args(argv=None):
                         help="the SAR set's uint8 mapping: linear amplitude ('sqrt') or dB ('log')")
     parser.add_argument('--ptbxl-records', type=int, default=400,
                         help='records of the PTB-XL-layout ECG set (folds 1-10 in turn)')
+    parser.add_argument('--objects-train-per-class', type=int, default=100,
+                        help='train objects per class of the objects3d set')
+    parser.add_argument('--objects-val-per-class', type=int, default=40, help='val objects per class of objects3d')
+    parser.add_argument('--objects-views', type=int, default=12, help='rendered views per object of objects3d')
+    parser.add_argument('--objects-image-size', type=int, default=32, help='view size of objects3d')
     return parser.parse_args(argv)
 
 
@@ -183,6 +190,17 @@ def main(argv=None):
             lambda s: 'Wrote scikit-learn tables ' + ', '.join(
                 f'{t["name"]} ({t["rows"]} rows, {t["numeric"]} numeric + {t["categorical"]} categorical, '
                 f'{t["task"]})' for t in s))
+    if 'objects3d' in args.sets:
+        write_set(
+            args.out, 'objects3d',
+            dict(format_version=FORMAT_VERSION, seed=args.seed, layout='3diebench',
+                 classes=list(demo_data.OBJECT_CLASSES), train_per_class=args.objects_train_per_class,
+                 val_per_class=args.objects_val_per_class, views_per_object=args.objects_views,
+                 image_size=args.objects_image_size),
+            lambda d: demo_data.write_objects3d_set(d, args.objects_train_per_class, args.objects_val_per_class,
+                                                    args.objects_views, args.objects_image_size, seed=args.seed),
+            lambda s: f'Wrote {s["num_train"]} train and {s["num_val"]} val objects x {s["views_per_object"]} '
+                      f'rotated views ({len(s["classes"])} classes, {args.objects_image_size} px, seed {args.seed})')
     return target
 
 

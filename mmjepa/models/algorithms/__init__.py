@@ -5,6 +5,7 @@ from .ecgjepa import ECGJEPA
 from .ecijepa import ECIJEPA
 from .ijepa import IJEPA
 from .sarjepa import SARJEPA
+from .seqjepa import SeqJEPA
 from .tjepa import TJEPA
 
-__all__ = ['BaseJEPA', 'DMTJEPA', 'ECGJEPA', 'ECIJEPA', 'IJEPA', 'SARJEPA', 'TJEPA']
+__all__ = ['BaseJEPA', 'DMTJEPA', 'ECGJEPA', 'ECIJEPA', 'IJEPA', 'SARJEPA', 'SeqJEPA', 'TJEPA']

@@ -2,7 +2,7 @@
 """The base of every JEPA algorithm: the step counter, the seeded global-batch mask draw and the template
 training step, whose parts a variant overrides."""
 import warnings
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Mapping, Optional, Tuple, Union
 
 import torch
 from mmengine.dist import get_dist_info
@@ -52,8 +52,10 @@ class BaseJEPA(BaseSelfSupervisor):
     :meth:`encoder_to_evaluate` is the encoder that downstream tasks, hooks and tools use.
 
     Args:
-        backbone (dict): The context encoder; its ``layout`` (:class:`TokenLayout`) sizes everything else.
-        mask_sampler (dict): Built with ``input_size`` = the layout's grid.
+        backbone (dict): The context encoder; its ``layout`` (:class:`TokenLayout`) sizes everything else
+            (an encoder of whole views, e.g. seq-JEPA's ResNet, has none).
+        mask_sampler (dict, optional): Built with ``input_size`` = the layout's grid; None for an algorithm that
+            masks nothing (it overrides :meth:`sample_masks`).
         target_generator (dict): Built with the backbone as ``encoder`` when its regime needs one.
         loss (dict): The loss.
         predictor (dict, optional): Built with the backbone's ``embed_dims``, ``num_heads`` and ``layout``.
@@ -64,7 +66,7 @@ class BaseJEPA(BaseSelfSupervisor):
 
     def __init__(self,
                  backbone: dict,
-                 mask_sampler: dict,
+                 mask_sampler: Optional[dict],
                  target_generator: dict,
                  loss: dict,
                  predictor: Optional[dict] = None,
@@ -79,15 +81,17 @@ class BaseJEPA(BaseSelfSupervisor):
         if kwargs:
             raise TypeError(f'{type(self).__name__} got unexpected arguments {sorted(kwargs)}')
         super().__init__(backbone=backbone, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.layout = self.backbone.layout
+        self.layout = getattr(self.backbone, 'layout', None)
         if predictor is not None:
             self.predictor = MODELS.build(predictor, default_args=dict(
                 embed_dims=self.backbone.embed_dims, num_heads=self.backbone.num_heads, layout=self.layout))
-        self.mask_sampler = MODELS.build(mask_sampler, default_args=dict(input_size=self.layout.grid))
-        sampler_grid = tuple(getattr(self.mask_sampler, 'input_size', self.layout.grid))
-        if sampler_grid != self.layout.grid:
-            raise ValueError(f'model.mask_sampler.input_size={sampler_grid} does not match the backbone token grid '
-                             f'{self.layout.grid}; leave it unset to use the backbone\'s')
+        self.mask_sampler = None
+        if mask_sampler is not None:
+            self.mask_sampler = MODELS.build(mask_sampler, default_args=dict(input_size=self.layout.grid))
+            sampler_grid = tuple(getattr(self.mask_sampler, 'input_size', self.layout.grid))
+            if sampler_grid != self.layout.grid:
+                raise ValueError(f'model.mask_sampler.input_size={sampler_grid} does not match the backbone token '
+                                 f'grid {self.layout.grid}; leave it unset to use the backbone\'s')
         self.target_generator = build_target_generator(target_generator, self.backbone)
         self.loss_module = MODELS.build(loss)
         if mask_draw not in MASK_DRAWS:
@@ -208,7 +212,7 @@ class BaseJEPA(BaseSelfSupervisor):
     def loss(self, inputs, data_samples: Optional[List[DataSample]] = None, **kwargs) -> Dict[str, torch.Tensor]:
         inputs = self.prepare_inputs(inputs, data_samples)
         self.target_generator.begin_step(self.online_modules())
-        masks = self.sample_masks(inputs.shape[0], inputs.device)
+        masks = self.sample_masks(*batch_size_and_device(inputs))
         targets = self.compute_targets(inputs, masks)
         pred = self.predict_targets(inputs, masks)
         losses = dict(loss=self.compute_loss(pred, targets, masks))
@@ -240,6 +244,13 @@ class BaseJEPA(BaseSelfSupervisor):
         """Tokens of the encoder to evaluate on the whole inputs ([B, N, D], unconditioned), e.g. for
         :class:`CollapseMonitorHook`."""
         return self.encoder_to_evaluate().forward_tokens(inputs)
+
+
+def batch_size_and_device(inputs) -> Tuple[int, torch.device]:
+    """Of what ``prepare_inputs`` returned: a tensor, or a mapping / sequence of tensors (the first one's)."""
+    if not isinstance(inputs, torch.Tensor):
+        inputs = next(iter(inputs.values() if isinstance(inputs, Mapping) else inputs))
+    return inputs.shape[0], inputs.device
 
 
 def optimizer_stepped(optim_wrapper) -> bool:

@@ -1,5 +1,6 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 from .jepa_predictor import JEPAPredictor
+from .mlp_predictor import MLPPredictor
 from .token_predictor import TokenPredictor
 
-__all__ = ['JEPAPredictor', 'TokenPredictor']
+__all__ = ['JEPAPredictor', 'MLPPredictor', 'TokenPredictor']

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from mmengine.logging import MessageHub
 from mmpretrain.registry import MODELS
 from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..utils import ema_update_, gather_tokens, linear_momentum
 from .base import TargetGenerator
@@ -39,11 +40,14 @@ class EMATargetGenerator(TargetGenerator):
             (0.996, 1.0).
         total_steps (int, optional): Steps of the momentum schedule; by default the run's ``max_iters``.
         normalize (bool): Apply the non-affine LayerNorm of the official code. Defaults to True.
+        batch_stats (bool): In training, run the copy's batch-norm layers on the batch statistics (train mode)
+            while the rest stays deterministic, as BYOL-style ResNet targets do (seq-JEPA's official code runs
+            its EMA ResNet in train mode). Defaults to False (the copy always in eval mode).
     """
     needs_encoder = True
 
     def __init__(self, encoder: nn.Module, momentum: Sequence[float] = (0.996, 1.0),
-                 total_steps: Optional[int] = None, normalize: bool = True):
+                 total_steps: Optional[int] = None, normalize: bool = True, batch_stats: bool = False):
         super().__init__()
         if len(momentum) != 2 or not 0 <= momentum[0] <= momentum[1] <= 1:
             raise ValueError(f'model.target_generator.momentum={tuple(momentum)} must be (start, end) with '
@@ -52,6 +56,7 @@ class EMATargetGenerator(TargetGenerator):
         self.total_steps = total_steps
         self.encoder = copy.deepcopy(encoder).requires_grad_(False)
         self.normalize = normalize
+        self.batch_stats = batch_stats
         self.mirrored = ['encoder']
         # Momentum of the update due after the last step's optimizer step (None: made or dropped). Not saved:
         # checkpoints are written after the update (TargetEMAHook runs before the checkpoint hooks).
@@ -156,5 +161,11 @@ class EMATargetGenerator(TargetGenerator):
         return gather_tokens(self.features(images, **encoder_kwargs), masks.targets)
 
     def train(self, mode: bool = True):
-        # The EMA encoder always runs deterministically (no drop path / dropout), as in the official code.
-        return super().train(False)
+        # The EMA encoder always runs deterministically (no drop path / dropout), as in the official code;
+        # with batch_stats its batch norms normalise by the batch in training.
+        super().train(False)
+        if mode and self.batch_stats:
+            for module in self.modules():
+                if isinstance(module, _BatchNorm):
+                    module.train(True)
+        return self
