@@ -116,7 +116,6 @@ class RolloutTestLoop(BaseLoop):
                  seed: int = 1000, max_steps: int = 200, execution: str = 'chunk',
                  execute_steps: Optional[int] = None, ensemble_m: float = 0.01):
         self._runner = runner
-        self.dataloader = None  # not iterated (see the docstring)
         self.evaluator = runner.build_evaluator(evaluator) if isinstance(evaluator, (dict, list)) else evaluator
         if not isinstance(self.evaluator, Evaluator):
             raise TypeError(f'test_evaluator must build an Evaluator; got {type(self.evaluator).__name__}')
@@ -125,6 +124,8 @@ class RolloutTestLoop(BaseLoop):
         self.tasks, self.num_rollouts, self.seed = list(tasks), num_rollouts, seed
         self.rollout_kwargs = dict(max_steps=max_steps, execution=execution, execute_steps=execute_steps,
                                    ensemble_m=ensemble_m)
+        # Not iterated (see the docstring): one placeholder per rollout, for the hooks that ask its length.
+        self.dataloader = [None] * (len(self.tasks) * num_rollouts)
 
     def run(self) -> dict:
         self.runner.call_hook('before_test')
