@@ -81,3 +81,16 @@ def test_temporal_ensemble_weights_oldest_most():
     assert torch.allclose(temporal_ensemble(chunks[:2], 1, m=0.5), (w * torch.tensor([1.0, 2.0])).sum() / w.sum())
     with pytest.raises(ValueError, match='no chunk covers step 5'):
         temporal_ensemble(chunks, 5)
+
+
+def test_benchmark_makes_act_batches():
+    import importlib.util
+    import os.path as osp
+    path = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools/analysis_tools/benchmark.py')
+    spec = importlib.util.spec_from_file_location('mmjepa_benchmark', path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    model = build()
+    batch_, kind = bench.make_batch(model, 4, torch.device('cpu'), seed=0)
+    assert kind == 'action chunks' and batch_['inputs']['obs'].shape == (4, 2, 39)
+    assert torch.isfinite(model.loss(batch_['inputs'])['loss_jepa'])
