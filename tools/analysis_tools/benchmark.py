@@ -417,6 +417,8 @@ def run_one(cfg, args, batch_size: int) -> Dict:
         model.compile_networks(**(dict(compile_cfg) if isinstance(compile_cfg, dict) else {}))
     data, input_kind = make_batch(model, batch_size, device, args.seed, cfg)
     inputs = data['inputs']
+    if isinstance(inputs, dict):  # named tensors (ACT-JEPA): the first one's shape
+        inputs = next(iter(inputs.values()))
     input_shape = [len(inputs), *inputs[0].shape[1:]] if isinstance(inputs, list) else list(inputs.shape[1:])
     rss_built = current_rss_mib()
     log(f'{type(model).__name__} built: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters '
