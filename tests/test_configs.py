@@ -94,3 +94,23 @@ def test_seqjepa_demo_config_builds_and_steps():
                                                                      for _ in range(2)]), True)
     loss = model.loss(data['inputs'], data['data_samples'])['loss']
     assert torch.isfinite(loss) and model.backbone.embed_dims == 128 and model.aggregator.embed_dims == 160
+
+
+@pytest.mark.parametrize('name, jepa', [('actjepa', True), ('act', False)])
+def test_actjepa_demo_configs_run(name, jepa):
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+    import mmjepa  # noqa: F401
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(osp.join(ROOT, f'configs/demo/{name}_mlp-d128_1xb64-1k_demo-metaworld-reach.py'))
+    assert cfg.model.type == 'ACTJEPA' and cfg.test_cfg.type == 'RolloutTestLoop'
+    assert cfg.train_dataloader.dataset.chunk_size == cfg.model.chunk_size
+    cfg.model.target_generator.total_steps = 10
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    k = cfg.model.chunk_size
+    inputs = dict(obs=torch.randn(2, cfg.model.history, 39), actions=torch.rand(2, k, 4) * 2 - 1,
+                  future_obs=torch.randn(2, k, 39), action_pad=torch.zeros(2, k, dtype=torch.bool))
+    losses = model.loss(inputs)
+    assert ('loss_jepa' in losses) == jepa and torch.isfinite(losses['loss_action'])

@@ -266,6 +266,16 @@ def synthetic_sequences(model, batch_size: int, generator: torch.Generator, num_
     return views, samples
 
 
+def synthetic_chunks(model, batch_size: int, generator: torch.Generator) -> Dict[str, torch.Tensor]:
+    """A batch of :class:`MetaWorldDemoDataset` samples for an ACT-JEPA ``model``: standard-normal observations
+    ``obs`` [B, history, D] and ``future_obs`` [B, k, D], uniform actions in [-1, 1] ``[B, k, A]``, no padding."""
+    k, dims = model.chunk_size, model.backbone.obs_dims
+    return dict(obs=torch.randn(batch_size, model.history, dims, generator=generator),
+                actions=torch.rand(batch_size, k, model.action_dims, generator=generator) * 2 - 1,
+                future_obs=torch.randn(batch_size, k, dims, generator=generator),
+                action_pad=torch.zeros(batch_size, k, dtype=torch.bool))
+
+
 def make_batch(model, batch_size: int, device: torch.device, seed: int, cfg=None) -> Tuple[Dict, str]:
     """A collated batch as the dataloader hands it over (in pinned host memory on GPU), and its kind."""
     from mmpretrain.structures import DataSample
@@ -275,6 +285,11 @@ def make_batch(model, batch_size: int, device: torch.device, seed: int, cfg=None
         if device.type == 'cuda':
             inputs = [view.pin_memory() for view in inputs]
         return dict(inputs=inputs, data_samples=samples), 'sequences'
+    if hasattr(model, 'action_decoder'):  # action-chunk policies on state observations (ACT-JEPA)
+        inputs = synthetic_chunks(model, batch_size, gen)
+        if device.type == 'cuda':
+            inputs = {k: v.pin_memory() for k, v in inputs.items()}
+        return dict(inputs=inputs, data_samples=None), 'action chunks'
     inputs, kind = synthetic_inputs(model.backbone, batch_size, gen)
     if device.type == 'cuda':
         inputs = inputs.pin_memory()
@@ -402,6 +417,8 @@ def run_one(cfg, args, batch_size: int) -> Dict:
         model.compile_networks(**(dict(compile_cfg) if isinstance(compile_cfg, dict) else {}))
     data, input_kind = make_batch(model, batch_size, device, args.seed, cfg)
     inputs = data['inputs']
+    if isinstance(inputs, dict):  # named tensors (ACT-JEPA): the first one's shape
+        inputs = next(iter(inputs.values()))
     input_shape = [len(inputs), *inputs[0].shape[1:]] if isinstance(inputs, list) else list(inputs.shape[1:])
     rss_built = current_rss_mib()
     log(f'{type(model).__name__} built: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters '

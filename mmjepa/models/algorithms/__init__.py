@@ -1,4 +1,5 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
+from .actjepa import ACTJEPA, ChunkDecoder, StateMLPEncoder, temporal_ensemble
 from .base import BaseJEPA
 from .dmtjepa import DMTJEPA
 from .ecgjepa import ECGJEPA
@@ -8,4 +9,4 @@ from .sarjepa import SARJEPA
 from .seqjepa import SeqJEPA
 from .tjepa import TJEPA
 
-__all__ = ['BaseJEPA', 'DMTJEPA', 'ECGJEPA', 'ECIJEPA', 'IJEPA', 'SARJEPA', 'SeqJEPA', 'TJEPA']
+__all__ = ['ACTJEPA', 'BaseJEPA', 'ChunkDecoder', 'StateMLPEncoder', 'temporal_ensemble', 'DMTJEPA', 'ECGJEPA', 'ECIJEPA', 'IJEPA', 'SARJEPA', 'SeqJEPA', 'TJEPA']
