@@ -10,7 +10,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import nn
 
-from .base import BaseJEPA, batch_size_and_device
+from .base import BaseJEPA
 
 
 @MODELS.register_module()
@@ -162,32 +162,23 @@ class ACTJEPA(BaseJEPA):
         return self.target_generator.features(inputs['future_obs'])
 
     def predict_targets(self, inputs: Dict[str, torch.Tensor], masks=None) -> Dict[str, torch.Tensor]:
-        """``actions`` [B, k, A] and (ACT-JEPA) ``latents`` [B, k, C] of the context."""
+        """``actions`` [B, k, A] and (ACT-JEPA) ``latents`` [B, k, C] of the context (with the demonstrated
+        ``actions_gt`` and ``action_pad``)."""
         context = self.encode_context(inputs['obs'])
-        out = dict(actions=self.action_decoder(context))
+        # the demonstrated chunk and its padding travel with the prediction to compute_loss
+        out = dict(actions=self.action_decoder(context), actions_gt=inputs['actions'],
+                   action_pad=inputs['action_pad'])
         if self.predictor is not None:
             out['latents'] = self.predictor(context)
         return out
 
     def compute_loss(self, pred: Dict[str, torch.Tensor], targets: Optional[torch.Tensor],
-                     inputs: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        keep = (~inputs['action_pad']).unsqueeze(-1).float()
-        l1 = (pred['actions'] - inputs['actions']).abs() * keep
+                     masks=None) -> Dict[str, torch.Tensor]:
+        keep = (~pred['action_pad']).unsqueeze(-1).float()
+        l1 = (pred['actions'] - pred['actions_gt']).abs() * keep
         losses = dict(loss_action=l1.sum() / (keep.sum() * self.action_dims).clamp(min=1))
         if self.predictor is not None:
             losses['loss_jepa'] = self.jepa_weight * self.loss_module(pred['latents'], targets)
-        return losses
-
-    def loss(self, inputs, data_samples: Optional[List[DataSample]] = None, **kwargs) -> Dict[str, torch.Tensor]:
-        inputs = self.prepare_inputs(inputs, data_samples)
-        self.target_generator.begin_step(self.online_modules())
-        self.sample_masks(*batch_size_and_device(inputs))
-        targets = self.compute_targets(inputs)
-        pred = self.predict_targets(inputs)
-        losses = self.compute_loss(pred, targets, inputs)
-        losses.update(self.target_generator.end_step(self._step))
-        self._step += 1
-        self.step.fill_(self._step)
         return losses
 
     # ---------------------------------------------------------------------------------------------- acting

@@ -206,7 +206,10 @@ class BaseJEPA(BaseSelfSupervisor):
         context = self.backbone.forward_tokens(inputs, keep=masks.context)
         return self.predictor(context, masks)
 
-    def compute_loss(self, pred: torch.Tensor, targets: torch.Tensor, masks: Masks) -> torch.Tensor:
+    def compute_loss(self, pred: torch.Tensor, targets: torch.Tensor,
+                     masks: Masks) -> Union[torch.Tensor, Dict[str, torch.Tensor]]:
+        """The loss (logged as ``loss``), or a dict of named losses that mmengine sums (every key holding
+        'loss')."""
         return self.loss_module(pred, targets)
 
     def loss(self, inputs, data_samples: Optional[List[DataSample]] = None, **kwargs) -> Dict[str, torch.Tensor]:
@@ -215,7 +218,8 @@ class BaseJEPA(BaseSelfSupervisor):
         masks = self.sample_masks(*batch_size_and_device(inputs))
         targets = self.compute_targets(inputs, masks)
         pred = self.predict_targets(inputs, masks)
-        losses = dict(loss=self.compute_loss(pred, targets, masks))
+        losses = self.compute_loss(pred, targets, masks)
+        losses = dict(losses) if isinstance(losses, dict) else dict(loss=losses)
         losses.update(self.target_generator.end_step(self._step))
         self._step += 1
         self.step.fill_(self._step)
