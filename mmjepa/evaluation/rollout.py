@@ -1,7 +1,6 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """Success rate of an action-chunk policy (ACT, ACT-JEPA) over seeded Meta-World rollouts: the rollout,
 the mmengine metric and the test loop that ``tools/test.py`` runs."""
-import math
 import time
 from collections import deque
 from typing import Dict, List, Optional, Sequence
@@ -12,6 +11,8 @@ from mmengine.evaluator import BaseMetric, Evaluator
 from mmengine.registry import LOOPS
 from mmpretrain.registry import METRICS
 from mmengine.runner import BaseLoop
+
+from .stats import mean_std_se
 
 EXECUTIONS = ('chunk', 'ensemble')
 
@@ -83,9 +84,8 @@ class RolloutSuccessRate(BaseMetric):
 
     @staticmethod
     def rate(successes: Sequence[float]):
-        s = np.asarray(successes, np.float64)
-        stderr = float(s.std(ddof=1) / math.sqrt(len(s))) if len(s) > 1 else float('nan')
-        return 100 * float(s.mean()), 100 * stderr
+        mean, _, stderr = mean_std_se(successes)
+        return 100 * mean, 100 * stderr
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         metrics = {}

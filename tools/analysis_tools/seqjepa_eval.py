@@ -49,10 +49,9 @@ def parse_args(argv=None):
 
 
 def mean_stderr(values: List[float]) -> Dict[str, float]:
-    values = [float(v) for v in values]
-    mean = sum(values) / len(values)
-    var = sum((v - mean) ** 2 for v in values) / (len(values) - 1) if len(values) > 1 else 0.
-    return dict(mean=mean, stderr=math.sqrt(var / len(values)), n=len(values))
+    from mmjepa.evaluation.stats import mean_std_se
+    mean, _, se = mean_std_se(values, single_std=0.)
+    return dict(mean=mean, stderr=se, n=len(values))
 
 
 def dataset_cfg(cfg) -> dict:

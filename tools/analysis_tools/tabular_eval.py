@@ -193,9 +193,9 @@ def fit_xgboost(data: dict, task: str, seed: int) -> float:
 
 
 def summarize(values: List[float]) -> dict:
-    a = np.asarray(values, dtype=np.float64)
-    std = float(a.std(ddof=1)) if len(a) > 1 else 0.
-    return dict(mean=float(a.mean()), std=std, se=std / np.sqrt(len(a)), n=len(a))
+    from mmjepa.evaluation.stats import mean_std_se
+    mean, std, se = mean_std_se(values, single_std=0.)
+    return dict(mean=mean, std=std, se=se, n=len(values))
 
 
 INPUT_TITLES = dict(raw='raw features', random='random-init tokens', tjepa='T-JEPA tokens')

@@ -17,7 +17,6 @@ error over the seeds.
 """
 import argparse
 import json
-import math
 import os.path as osp
 import sys
 import time
@@ -110,10 +109,9 @@ def sweep(args) -> dict:
 
 
 def mean_se(values: List[float]) -> dict:
-    n = len(values)
-    mean = sum(values) / n
-    sd = math.sqrt(sum((v - mean)**2 for v in values) / (n - 1)) if n > 1 else float('nan')
-    return dict(mean=mean, se=sd / math.sqrt(n), n=n)
+    from mmjepa.evaluation.stats import mean_std_se
+    mean, _, se = mean_std_se(values)
+    return dict(mean=mean, se=se, n=len(values))
 
 
 def group_of(run: dict) -> str:
