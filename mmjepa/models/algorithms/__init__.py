@@ -1,5 +1,6 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 from .actjepa import ACTJEPA, ChunkDecoder, StateMLPEncoder, temporal_ensemble
+from .adljepa import ADLJEPA
 from .base import BaseJEPA
 from .dmtjepa import DMTJEPA
 from .ecgjepa import ECGJEPA
@@ -9,4 +10,4 @@ from .sarjepa import SARJEPA
 from .seqjepa import SeqJEPA
 from .tjepa import TJEPA
 
-__all__ = ['ACTJEPA', 'BaseJEPA', 'ChunkDecoder', 'StateMLPEncoder', 'temporal_ensemble', 'DMTJEPA', 'ECGJEPA', 'ECIJEPA', 'IJEPA', 'SARJEPA', 'SeqJEPA', 'TJEPA']
+__all__ = ['ACTJEPA', 'ADLJEPA', 'BaseJEPA', 'ChunkDecoder', 'StateMLPEncoder', 'temporal_ensemble', 'DMTJEPA', 'ECGJEPA', 'ECIJEPA', 'IJEPA', 'SARJEPA', 'SeqJEPA', 'TJEPA']

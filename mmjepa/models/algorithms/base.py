@@ -29,7 +29,8 @@ class BaseJEPA(BaseSelfSupervisor):
     """A joint-embedding predictive architecture, as one template training step (:meth:`loss`)::
 
         inputs = prepare_inputs(inputs, data_samples)   # the tensor(s) the encoders take
-        masks = sample_masks(batch_size, device)        # Masks: context, targets (, hidden)
+        masks = masks_for(inputs)                       # Masks: context, targets (, hidden); by default
+                                                        # sample_masks(batch_size, device)
         targets = compute_targets(inputs, masks)        # target regime: EMA encoder or fixed operator
         pred = predict_targets(inputs, masks)           # context encoder (+ predictor)
         loss = compute_loss(pred, targets, masks)
@@ -186,6 +187,12 @@ class BaseJEPA(BaseSelfSupervisor):
                 masks = masks.samples(rank, world_size)
         return masks.to(device, non_blocking=True)
 
+    def masks_for(self, inputs) -> Optional[Masks]:
+        """The masks of this step for what :meth:`prepare_inputs` returned: by default drawn from the batch size
+        alone (:meth:`sample_masks`); a variant whose masks depend on the data (AD-L-JEPA's occupied BEV cells)
+        overrides this."""
+        return self.sample_masks(*batch_size_and_device(inputs))
+
     def prepare_inputs(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
                        data_samples: Optional[List[DataSample]]) -> torch.Tensor:
         """The tensor the encoders take: the one view of the batch (an algorithm with several views
@@ -215,7 +222,7 @@ class BaseJEPA(BaseSelfSupervisor):
     def loss(self, inputs, data_samples: Optional[List[DataSample]] = None, **kwargs) -> Dict[str, torch.Tensor]:
         inputs = self.prepare_inputs(inputs, data_samples)
         self.target_generator.begin_step(self.online_modules())
-        masks = self.sample_masks(*batch_size_and_device(inputs))
+        masks = self.masks_for(inputs)
         targets = self.compute_targets(inputs, masks)
         pred = self.predict_targets(inputs, masks)
         losses = self.compute_loss(pred, targets, masks)

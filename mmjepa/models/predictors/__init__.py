@@ -1,6 +1,7 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
+from .conv_predictor import ConvPredictor
 from .jepa_predictor import JEPAPredictor
 from .mlp_predictor import MLPPredictor
 from .token_predictor import TokenPredictor
 
-__all__ = ['JEPAPredictor', 'MLPPredictor', 'TokenPredictor']
+__all__ = ['ConvPredictor', 'JEPAPredictor', 'MLPPredictor', 'TokenPredictor']
