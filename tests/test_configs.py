@@ -62,7 +62,7 @@ def test_every_algorithm_folder_has_a_metafile_in_the_model_index():
     import yaml
     with open(osp.join(ROOT, 'model-index.yml')) as f:
         imported = yaml.safe_load(f)['Import']
-    folders = {'ijepa', 'dmtjepa', 'ecijepa', 'sarjepa', 'ecgjepa', 'tjepa', 'seqjepa'}
+    folders = {'ijepa', 'dmtjepa', 'ecijepa', 'sarjepa', 'ecgjepa', 'tjepa', 'seqjepa', 'adljepa'}
     assert {osp.basename(osp.dirname(p)) for p in imported} == folders
     for path in imported:
         with open(osp.join(ROOT, path)) as f:
