@@ -192,3 +192,20 @@ def test_benchmark_seqjepa_view_sequences(tmp_path):
     assert row['algorithm'] == 'SeqJEPA' and row['input_kind'] == 'sequences'
     assert row['input_shape'] == [4, 3, 32, 32] and row['input_dtype'] == 'uint8'
     assert row['samples_per_s'] > 0 and row['flops_per_step'] > 0
+
+
+def test_benchmark_adljepa_lidar_scans(tmp_path):
+    """AD-L-JEPA: point clouds in the voxel layer's range, voxelised by the config's Det3DDataPreprocessor."""
+    pytest.importorskip('mmdet3d')
+    out = tmp_path / 'bench.json'
+    threads = torch.get_num_threads()
+    config = osp.join(ROOT, 'configs/demo/adljepa_pointpillars-d192_1xb4-200it_demo-kitti.py')
+    try:
+        load_tool('benchmark').main([config, '--batch-size', '2', '--iters', '1', '--warmup', '1', '--device', 'cpu',
+                                     '--threads', '1', '--quiet', '--breakdown', '--out', str(out)])
+    finally:
+        torch.set_num_threads(threads)
+    (row, ) = json.loads(out.read_text())['results']
+    assert row['algorithm'] == 'ADLJEPA' and row['input_kind'] == 'scans'
+    assert row['input_shape'] == [5000, 4] and row['input_dtype'] == 'float32'
+    assert row['samples_per_s'] > 0 and row['breakdown']['masks_for']['median_s'] > 0

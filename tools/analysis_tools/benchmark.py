@@ -72,7 +72,7 @@ PEAK_BF16_TFLOPS = {'H100': 989., 'H200': 989., 'A100': 312.}
 #: Optim wrappers whose precision the benchmark replaces (``--amp`` / ``--no-amp``).
 PRECISION_WRAPPERS = ('OptimWrapper', 'AmpOptimWrapper', 'BF16OptimWrapper')
 #: Parts of the step ``--breakdown`` times: methods of the algorithm (``BaseJEPA``'s template).
-BREAKDOWN_PARTS = ('sample_masks', 'compute_targets', 'predict_targets', 'update_target')
+BREAKDOWN_PARTS = ('sample_masks', 'masks_for', 'compute_targets', 'predict_targets', 'update_target')
 #: Clip of the synthetic standardised signals (the ECG pipelines' ``NormalizeSignal(clip=5.0)``).
 SIGNAL_CLIP = 5.0
 
@@ -276,6 +276,14 @@ def synthetic_chunks(model, batch_size: int, generator: torch.Generator) -> Dict
                 action_pad=torch.zeros(batch_size, k, dtype=torch.bool))
 
 
+def synthetic_scans(model, batch_size: int, generator: torch.Generator, num_points: int = 5000) -> List[torch.Tensor]:
+    """LiDAR scans for a BEV-encoder ``model`` (AD-L-JEPA): ``num_points`` points ``(x, y, z, intensity)``
+    uniform in the voxel layer's range, intensity in [0, 1] (a KITTI scan's FOV part holds ~20k points)."""
+    low, high = torch.tensor(model.data_preprocessor.voxel_layer.point_cloud_range, dtype=torch.float32).view(2, 3)
+    return [torch.cat([low + (high - low) * torch.rand(num_points, 3, generator=generator),
+                       torch.rand(num_points, 1, generator=generator)], dim=1) for _ in range(batch_size)]
+
+
 def make_batch(model, batch_size: int, device: torch.device, seed: int, cfg=None) -> Tuple[Dict, str]:
     """A collated batch as the dataloader hands it over (in pinned host memory on GPU), and its kind."""
     from mmpretrain.structures import DataSample
@@ -290,6 +298,12 @@ def make_batch(model, batch_size: int, device: torch.device, seed: int, cfg=None
         if device.type == 'cuda':
             inputs = {k: v.pin_memory() for k, v in inputs.items()}
         return dict(inputs=inputs, data_samples=None), 'action chunks'
+    if hasattr(model.backbone, 'bev_shape'):  # LiDAR scans voxelised by the data preprocessor (AD-L-JEPA)
+        from mmdet3d.structures import Det3DDataSample
+        points = synthetic_scans(model, batch_size, gen)
+        if device.type == 'cuda':
+            points = [p.pin_memory() for p in points]
+        return dict(inputs=dict(points=points), data_samples=[Det3DDataSample() for _ in range(batch_size)]), 'scans'
     inputs, kind = synthetic_inputs(model.backbone, batch_size, gen)
     if device.type == 'cuda':
         inputs = inputs.pin_memory()
@@ -420,6 +434,8 @@ def run_one(cfg, args, batch_size: int) -> Dict:
     if isinstance(inputs, dict):  # named tensors (ACT-JEPA): the first one's shape
         inputs = next(iter(inputs.values()))
     input_shape = [len(inputs), *inputs[0].shape[1:]] if isinstance(inputs, list) else list(inputs.shape[1:])
+    if input_kind == 'scans':  # one scan's points x features
+        input_shape = list(inputs[0].shape)
     rss_built = current_rss_mib()
     log(f'{type(model).__name__} built: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters '
         f'({sum(p.numel() for p in model.parameters() if p.requires_grad) / 1e6:.1f}M trained), {input_kind} '
