@@ -72,7 +72,7 @@ PEAK_BF16_TFLOPS = {'H100': 989., 'H200': 989., 'A100': 312.}
 #: Optim wrappers whose precision the benchmark replaces (``--amp`` / ``--no-amp``).
 PRECISION_WRAPPERS = ('OptimWrapper', 'AmpOptimWrapper', 'BF16OptimWrapper')
 #: Parts of the step ``--breakdown`` times: methods of the algorithm (``BaseJEPA``'s template).
-BREAKDOWN_PARTS = ('sample_masks', 'masks_for', 'compute_targets', 'predict_targets', 'update_target')
+BREAKDOWN_PARTS = ('sample_masks', 'compute_targets', 'predict_targets', 'update_target')
 #: Clip of the synthetic standardised signals (the ECG pipelines' ``NormalizeSignal(clip=5.0)``).
 SIGNAL_CLIP = 5.0
 
@@ -467,7 +467,10 @@ def run_one(cfg, args, batch_size: int) -> Dict:
     # Timed steps: CUDA events around each step, one synchronisation at the end (the host runs ahead as in
     # training); perf_counter on CPU.
     times: List[float] = []
-    breakdown = StepBreakdown(model, BREAKDOWN_PARTS if args.breakdown else (), device)
+    parts = BREAKDOWN_PARTS
+    if 'masks_for' in vars(type(model)):  # masks drawn from the data (AD-L-JEPA), not by sample_masks
+        parts = tuple('masks_for' if name == 'sample_masks' else name for name in parts)
+    breakdown = StepBreakdown(model, parts if args.breakdown else (), device)
     if cuda:
         events = [torch.cuda.Event(enable_timing=True) for _ in range(args.iters + 1)]
         torch.cuda.synchronize(device)
