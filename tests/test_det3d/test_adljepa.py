@@ -151,3 +151,19 @@ def test_mask_draw_must_be_per_rank():
     with pytest.raises(ValueError, match='per_rank'):
         MODELS.build(dict(type='ADLJEPA', mask_draw='global', backbone=dict(
             type='BEVEncoder', embed_dims=base.bev_channels, out_stride=base.bev_stride, **base.pillar_encoder)))
+
+
+def test_bev_encoder_shapes_and_errors(model_and_batch):
+    model, raw = model_and_batch
+    from mmdet3d.registry import MODELS
+    sparse = MODELS.build(dict(type='BEVEncoder', embed_dims=256, out_stride=8,
+                               voxel_encoder=dict(type='HardSimpleVFE', num_features=4),
+                               middle_encoder=dict(type='SparseEncoder', in_channels=4, sparse_shape=[41, 1600, 1408])))
+    assert sparse.bev_shape == (200, 176)  # the official 200 x 176 BEV map of KITTI at stride 8
+    inputs = model.prepare_inputs(raw)
+    model.backbone.embed_dims = 100
+    with pytest.raises(ValueError, match='embed_dims and out_stride'):
+        model.backbone.forward_tokens(model.select(inputs, slice(None)), batch_size=2)
+    with pytest.raises(ValueError, match='Det3DDataPreprocessor'):
+        model.prepare_inputs(torch.zeros(2, 3))
+
