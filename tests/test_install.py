@@ -26,4 +26,4 @@ def test_check_install_passes_here():
     result = subprocess.run([sys.executable, osp.join(ROOT, 'tools', 'check_install.py')],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count('[check] ok') >= 8
+    assert result.stdout.count('[check] ok') >= 9

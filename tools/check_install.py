@@ -33,6 +33,16 @@ def check_config_bases():
                              'vit-base-p16_ijepa-pre_8xb128-coslr-100e_in1k.py'))
 
 
+def check_mmdet3d():
+    import numpy
+    import mmjepa  # noqa: F401  (first: its compatibility shims must be in place before mmdet3d imports)
+    for name in ('mmdet3d.models', 'mmdet3d.datasets', 'mmdet3d.evaluation', 'mmjepa.det3d'):
+        importlib.import_module(name)
+    if int(numpy.__version__.split('.')[0]) < 2:
+        raise RuntimeError(f'numpy {numpy.__version__}: a declared requirement of mmdet3d or nuscenes-devkit '
+                           'replaced numpy 2; reinstall them with --no-deps')
+
+
 CHECKS = [
     ('pkg_resources (setuptools<82)', check_pkg_resources, FIX_SETUPTOOLS),
     ('torch', lambda: importlib.import_module('torch'), 'bash tools/install_deps.sh'),
@@ -42,6 +52,7 @@ CHECKS = [
      'bash tools/install_deps.sh'),
     ('mmseg', lambda: importlib.import_module('mmseg.models'), 'bash tools/install_deps.sh'),
     ('mmdet', lambda: importlib.import_module('mmdet.models'), 'bash tools/install_deps.sh'),
+    ('mmdet3d 1.4.0 (AD-L-JEPA) with numpy 2', check_mmdet3d, 'bash tools/install_deps.sh (mmdet3d step)'),
     ('configs with mmpretrain:: bases', check_config_bases, FIX_SETUPTOOLS),
 ]
 

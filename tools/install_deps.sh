@@ -60,6 +60,9 @@ fi
 step "OpenMMLab packages and mmjepa's requirements"
 "${PIP[@]}" -q -r "$ROOT/requirements/mminstall.txt" -r "$ROOT/requirements/runtime.txt" \
   -r "$ROOT/requirements/tests.txt"
+step "mmdet3d 1.4.0 and nuscenes-devkit 1.2.0 without their pins (requirements/mmdet3d.txt says why), then what they import"
+"${PIP[@]}" -q --no-deps "mmdet3d==1.4.0" "nuscenes-devkit==1.2.0"
+"${PIP[@]}" -q -r "$ROOT/requirements/mmdet3d.txt"
 step "mmjepa (editable)"
 "${PIP[@]}" -q --no-deps --no-build-isolation -e "$ROOT"
 step "checking that what mmjepa needs imports"

@@ -4,7 +4,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-pytest.importorskip('mmdet3d')
 import mmjepa.det3d  # noqa: F401,E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402

@@ -196,7 +196,6 @@ def test_benchmark_seqjepa_view_sequences(tmp_path):
 
 def test_benchmark_adljepa_lidar_scans(tmp_path):
     """AD-L-JEPA: point clouds in the voxel layer's range, voxelised by the config's Det3DDataPreprocessor."""
-    pytest.importorskip('mmdet3d')
     out = tmp_path / 'bench.json'
     threads = torch.get_num_threads()
     config = osp.join(ROOT, 'configs/demo/adljepa_pointpillars-d192_1xb4-200it_demo-kitti.py')
