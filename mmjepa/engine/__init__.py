@@ -2,9 +2,9 @@
 from . import hooks  # noqa: F401
 from .loops import ResumableEpochBasedTrainLoop
 from .optimizers import BF16OptimWrapper, LayerDecayOptimWrapperConstructor
-from .schedulers import CosineWeightDecay, WarmupCosineLR, WarmupCosineParamScheduler
+from .schedulers import CosineWeightDecay, OneCycleLRPlainState, WarmupCosineLR, WarmupCosineParamScheduler
 
 __all__ = [
     'ResumableEpochBasedTrainLoop', 'BF16OptimWrapper', 'CosineWeightDecay', 'LayerDecayOptimWrapperConstructor',
-    'WarmupCosineLR', 'WarmupCosineParamScheduler'
+    'OneCycleLRPlainState', 'WarmupCosineLR', 'WarmupCosineParamScheduler'
 ]

@@ -3,7 +3,7 @@
 import math
 from typing import Optional
 
-from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
+from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin, OneCycleLR
 from mmengine.optim.scheduler.param_scheduler import INF, _ParamScheduler
 from mmengine.registry import PARAM_SCHEDULERS
 
@@ -95,3 +95,22 @@ class CosineWeightDecay(WarmupCosineParamScheduler):
 
     def __init__(self, optimizer, eta_min_ratio: float, **kwargs):
         super().__init__(optimizer, 'weight_decay', eta_min_ratio=eta_min_ratio, **kwargs)
+
+
+@PARAM_SCHEDULERS.register_module()
+class OneCycleLRPlainState(OneCycleLR):
+    """mmengine's ``OneCycleLR`` (AD-L-JEPA's schedule, OpenPCDet's ``adam_onecycle``) whose state is plain data.
+
+    mmengine's one-cycle scheduler keeps its annealing function as a bound method in ``__dict__`` and saves it
+    with the rest of its state, so every checkpoint of a run that uses it holds a pickled method and cannot be
+    read with ``torch.load(weights_only=True)`` (what mmjepa's transfers and resume use). Here the state leaves
+    that attribute out (the configured ``anneal_strategy`` rebuilds it on load); the schedule is the same.
+    """
+
+    def state_dict(self) -> dict:
+        return {k: v for k, v in super().state_dict().items() if k != 'anneal_func'}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        anneal = self.anneal_func
+        super().load_state_dict({k: v for k, v in state_dict.items() if k != 'anneal_func'})
+        self.anneal_func = anneal

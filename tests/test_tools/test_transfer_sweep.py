@@ -17,8 +17,8 @@ def test_metric_picks_accuracy_then_auc_then_the_named_key():
         transfer_sweep.metric_of({'loss': 1.})
 
 
-def sweep(values, shots=None):
-    return dict(runs=[dict(shots=shots, seed=s, metric='m', value=v) for s, v in enumerate(values)])
+def sweep(values, shots=None, fraction=None):
+    return dict(runs=[dict(shots=shots, fraction=fraction, seed=s, metric='m', value=v) for s, v in enumerate(values)])
 
 
 def test_paired_difference_and_its_standard_error():
@@ -27,5 +27,18 @@ def test_paired_difference_and_its_standard_error():
     assert diff['n'] == 3 and math.isclose(diff['mean'], 0.1)
     assert math.isclose(diff['se'], 0.1 / math.sqrt(3))  # sd of (0.1, 0.2, 0.0) is 0.1
     assert set(transfer_sweep.summarize(sweep([1., 2.], shots=10)['runs'])) == {'10 labels/class'}
-    with pytest.raises(ValueError, match='same --shots and --seeds'):
+    with pytest.raises(ValueError, match=r'same --shots \(or --fractions\) and --seeds'):
         transfer_sweep.compare(a, sweep([0.5], shots=10))
+
+
+def test_label_fractions_pair_on_fraction_and_seed():
+    """AD-L-JEPA's label-efficiency sweeps group by the share of labels and pair runs on (fraction, seed)."""
+    a = dict(runs=sweep([0.5, 0.6], fraction=0.2)['runs'] + sweep([0.7, 0.9], fraction=0.5)['runs'])
+    b = dict(runs=sweep([0.4, 0.4], fraction=0.2)['runs'] + sweep([0.7, 0.7], fraction=0.5)['runs'])
+    diff = transfer_sweep.compare(a, b)
+    assert set(diff) == {'20 % of the labels', '50 % of the labels'}
+    assert math.isclose(diff['20 % of the labels']['mean'], 0.15) and math.isclose(diff['50 % of the labels']['mean'], 0.1)
+    with pytest.raises(ValueError, match='fraction=0.05'):
+        transfer_sweep.compare(sweep([0.5], fraction=0.05), b)
+    old = dict(runs=[dict(shots=None, seed=0, metric='m', value=1.0)])  # sweeps written before --fractions
+    assert transfer_sweep.compare(old, old)['all']['mean'] == 0.0

@@ -3,13 +3,16 @@
 counts), then compare two sweeps run by run: pretrained against random init, or two pretrainings.
 
     python tools/analysis_tools/transfer_sweep.py CONFIG [CHECKPOINT | --random-init] [--seeds 0 1 2]
-        [--shots 10 20 40] [--metric auc] [--work-dir DIR] [--out sweep.json] [--cfg-options k=v ...]
+        [--shots 10 20 40 | --fractions 0.05 0.2 0.5] [--metric auc] [--work-dir DIR] [--out sweep.json]
+        [--cfg-options k=v ...]
     python tools/analysis_tools/transfer_sweep.py --compare A.json B.json
 
 Each run sets ``randomness.seed``; with ``--shots`` (the SAR-JEPA protocol, arXiv 2311.15153: 10 / 20 / 40
 labels per class) the train set must be a ``FewShotDataset``, whose ``shots_per_class`` and subset ``seed`` are
-set per run. CHECKPOINT goes to ``model.backbone.init_cfg.checkpoint``; ``--random-init`` drops the backbone's
-``init_cfg``. A config whose checkpoint hook keeps the best validation checkpoint (``save_best``, ECG-JEPA's
+set per run; with ``--fractions`` (AD-L-JEPA's label efficiency, arXiv 2501.04969: 5 / 20 / 50 % of the labelled
+scans) the train set must be a ``LabelFractionDataset`` (``mmjepa.det3d``), whose ``fraction`` and ``seed`` are set
+per run. CHECKPOINT goes to ``model.backbone.init_cfg.checkpoint``, or to ``model.init_cfg.checkpoint`` for a model
+that loads its encoder itself (``PretrainedEncoderVoxelNet``); ``--random-init`` drops that ``init_cfg``. A config whose checkpoint hook keeps the best validation checkpoint (``save_best``, ECG-JEPA's
 protocol) is tested at that checkpoint, else at the end of training. The test metric (``--metric``: the first
 key containing it; by default the first accuracy, else AUC key) is printed per run; the sweep JSON holds every
 run. ``--compare`` pairs two sweeps on (shots, seed) and prints the mean difference A - B with its standard
@@ -34,6 +37,8 @@ def parse_args(argv=None):
     parser.add_argument('--random-init', action='store_true', help='no pretrained weights (the baseline)')
     parser.add_argument('--shots', type=int, nargs='+', default=None,
                         help='labels per class of a FewShotDataset train set (default: the config as it is)')
+    parser.add_argument('--fractions', type=float, nargs='+', default=None,
+                        help='shares of the labelled train set (a LabelFractionDataset), e.g. 0.05 0.2 0.5')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--metric', default=None, help='test metric key (substring); default accuracy, else auc')
     parser.add_argument('--work-dir', default='work_dirs/transfer_sweep')
@@ -46,6 +51,8 @@ def parse_args(argv=None):
         parser.error('give a CONFIG to sweep, or --compare A.json B.json')
     if args.config and bool(args.checkpoint) == args.random_init:
         parser.error('give either a CHECKPOINT or --random-init')
+    if args.shots and args.fractions:
+        parser.error('give --shots (labels per class) or --fractions (share of the train set), not both')
     return args
 
 
@@ -63,23 +70,53 @@ def metric_of(metrics: Dict[str, float], name: Optional[str] = None):
     return keys[0], float(metrics[keys[0]])
 
 
-def run_one(args, shots: Optional[int], seed: int):
+def init_cfg_owner(cfg, config: str):
+    """The part of ``cfg.model`` whose ``init_cfg`` takes the pretrained checkpoint: the backbone, else the model
+    itself (a detector that loads its whole encoder, e.g. ``PretrainedEncoderVoxelNet``)."""
+    backbone = cfg.model.get('backbone')
+    if isinstance(backbone, dict) and backbone.get('init_cfg'):
+        return backbone
+    if cfg.model.get('init_cfg'):
+        return cfg.model
+    raise KeyError(f'{config}: neither model.backbone.init_cfg nor model.init_cfg is set: give the config a '
+                   "dict(type='Pretrained', checkpoint=..., prefix=...) there for the sweep to fill in")
+
+
+def subset_of(cfg, config: str, kind: str):
+    """The train dataset config that must be a ``kind`` wrapper."""
+    dataset = cfg.train_dataloader.dataset
+    if dataset.get('type') != kind:
+        flag = '--shots' if kind == 'FewShotDataset' else '--fractions'
+        raise ValueError(f'{config}: {flag} needs train_dataloader.dataset to be a {kind}, got {dataset.get("type")}')
+    return dataset
+
+
+def run_name(shots: Optional[int], fraction: Optional[float], seed: int) -> str:
+    if shots is not None:
+        return f'shots{shots}_seed{seed}'
+    if fraction is not None:
+        return f'fraction{fraction:g}_seed{seed}'
+    return f'seed{seed}'
+
+
+def run_one(args, shots: Optional[int], seed: int, fraction: Optional[float] = None):
     from mmengine.config import Config
     from mmengine.runner import Runner
     cfg = Config.fromfile(args.config)
     cfg.merge_from_dict(args.cfg_options)
     if shots is not None:
-        dataset = cfg.train_dataloader.dataset
-        if dataset.get('type') != 'FewShotDataset':
-            raise ValueError(f'{args.config}: --shots needs train_dataloader.dataset to be a FewShotDataset, got '
-                             f'{dataset.get("type")}')
+        dataset = subset_of(cfg, args.config, 'FewShotDataset')
         dataset.shots_per_class, dataset.seed = shots, seed
+    if fraction is not None:
+        dataset = subset_of(cfg, args.config, 'LabelFractionDataset')
+        dataset.fraction, dataset.seed = fraction, seed
     cfg.randomness = dict(seed=seed)
+    owner = init_cfg_owner(cfg, args.config)
     if args.random_init:
-        cfg.model.backbone.pop('init_cfg', None)
+        owner.pop('init_cfg', None)
     else:
-        cfg.model.backbone.init_cfg.checkpoint = args.checkpoint
-    cfg.work_dir = osp.join(args.work_dir, f'seed{seed}' if shots is None else f'shots{shots}_seed{seed}')
+        owner.init_cfg.checkpoint = args.checkpoint
+    cfg.work_dir = osp.join(args.work_dir, run_name(shots, fraction, seed))
     runner = Runner.from_cfg(cfg)
     runner.train()
     best = runner.message_hub.get_info('best_ckpt')
@@ -90,13 +127,18 @@ def run_one(args, shots: Optional[int], seed: int):
 
 def sweep(args) -> dict:
     runs: List[dict] = []
-    for shots in args.shots or [None]:
+    subsets = [(s, None) for s in args.shots] if args.shots else \
+        [(None, f) for f in args.fractions] if args.fractions else [(None, None)]
+    total = len(subsets) * len(args.seeds)
+    for shots, fraction in subsets:
         for seed in args.seeds:
             start = time.time()
-            key, value = run_one(args, shots, seed)
-            runs.append(dict(shots=shots, seed=seed, metric=key, value=value))
-            where = '' if shots is None else f'{shots} labels/class, '
-            print(f'[sweep] {where}seed {seed}: {key} {value:.4f} ({time.time() - start:.0f} s)', flush=True)
+            key, value = run_one(args, shots, seed, fraction)
+            run = dict(shots=shots, fraction=fraction, seed=seed, metric=key, value=value)
+            runs.append(run)
+            where = '' if shots is None and fraction is None else f'{group_of(run)}, '
+            print(f'[sweep] run {len(runs)}/{total}: {where}seed {seed}: {key} {value:.4f} '
+                  f'({time.time() - start:.0f} s)', flush=True)
     result = dict(config=args.config, checkpoint=None if args.random_init else args.checkpoint, runs=runs,
                   summary=summarize(runs))
     out = args.out or osp.join(args.work_dir, 'sweep.json')
@@ -115,7 +157,11 @@ def mean_se(values: List[float]) -> dict:
 
 
 def group_of(run: dict) -> str:
-    return 'all' if run['shots'] is None else f'{run["shots"]} labels/class'
+    if run.get('shots') is not None:
+        return f'{run["shots"]} labels/class'
+    if run.get('fraction') is not None:
+        return f'{100 * run["fraction"]:g} % of the labels'
+    return 'all'
 
 
 def summarize(runs: List[dict]) -> Dict[str, dict]:
@@ -126,14 +172,14 @@ def summarize(runs: List[dict]) -> Dict[str, dict]:
 
 
 def compare(a: dict, b: dict) -> Dict[str, dict]:
-    """Per shot count (or 'all'): mean and SE over seeds of A - B, paired on (shots, seed)."""
-    index = {(r['shots'], r['seed']): r['value'] for r in b['runs']}
+    """Per shot count or label fraction (or 'all'): mean and SE over seeds of A - B, paired on (subset, seed)."""
+    index = {(r.get('shots'), r.get('fraction'), r['seed']): r['value'] for r in b['runs']}
     diffs: Dict[str, List[float]] = {}
     for r in a['runs']:
-        key = (r['shots'], r['seed'])
+        key = (r.get('shots'), r.get('fraction'), r['seed'])
         if key not in index:
-            raise ValueError(f'Sweep B has no run with shots={key[0]} and seed {key[1]}: run both sweeps with the '
-                             'same --shots and --seeds')
+            raise ValueError(f'Sweep B has no run with shots={key[0]}, fraction={key[1]} and seed {key[2]}: run '
+                             'both sweeps with the same --shots (or --fractions) and --seeds')
         diffs.setdefault(group_of(r), []).append(r['value'] - index[key])
     return {group: mean_se(values) for group, values in diffs.items()}
 

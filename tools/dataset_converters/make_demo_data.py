@@ -4,7 +4,9 @@ CustomDataset layout), ``<out>/ade`` (ADE20K layout), ``<out>/coco`` (COCO insta
 (single-channel SAR-like classification with speckle, CustomDataset layout, for SAR-JEPA) from shapes, and, on
 request, ``<out>/ptbxl`` (12-lead ECGs simulated with neurokit2, PTB-XL layout; about 0.7 s per record) and
 ``<out>/tabular`` (real tables that ship with scikit-learn, CSV + JSON schema each, for T-JEPA).
-``<out>/objects3d`` (coloured polyhedra rendered under known 3-D rotations, 3DIEBench layout, for seq-JEPA).
+``<out>/objects3d`` (coloured polyhedra rendered under known 3-D rotations, 3DIEBench layout, for seq-JEPA) and
+``<out>/kitti`` (LiDAR scans of cars, pedestrians and cyclists in the raw KITTI object layout with mmdet3d's info
+files, for AD-L-JEPA and the demo PointPillars detectors; needs mmdet3d).
 
 Example::
 
@@ -12,6 +14,7 @@ Example::
     python tools/dataset_converters/make_demo_data.py --out data/demo --sets ptbxl
     python tools/dataset_converters/make_demo_data.py --out data/demo --sets tabular
     python tools/dataset_converters/make_demo_data.py --out data/demo --sets objects3d
+    python tools/dataset_converters/make_demo_data.py --out data/demo --sets kitti
 
 Each set is skipped when its ``settings.json`` records the same settings, and regenerated
 otherwise, into a temporary folder renamed into place at the end (an interrupted run leaves no half set).
@@ -79,10 +82,11 @@ def parse_args(argv=None):
     parser.add_argument('--train-per-class', type=int, default=200)
     parser.add_argument('--val-per-class', type=int, default=250)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--sets', nargs='+', choices=SETS + ('ptbxl', 'tabular', 'objects3d'), default=list(SETS),
+    parser.add_argument('--sets', nargs='+', choices=SETS + ('ptbxl', 'tabular', 'objects3d', 'kitti'), default=list(SETS),
                         help='sets to write (the ImageNet-layout set is always written; ptbxl, the ECG set, '
                              'only when named: it needs neurokit2 and wfdb; tabular, the scikit-learn tables, '
-                             'and objects3d, the 3DIEBench-layout rotation set of seq-JEPA, only when named)')
+                             'objects3d, the 3DIEBench-layout rotation set of seq-JEPA, and kitti, the LiDAR set of '
+                             'AD-L-JEPA (needs mmdet3d), only when named)')
     parser.add_argument('--dense-train', type=int, default=400, help='train scenes of the ADE20K / COCO sets')
     parser.add_argument('--dense-val', type=int, default=100, help='val scenes of the ADE20K / COCO sets')
     parser.add_argument('--sar-train-per-class', type=int, default=200, help='train images per class of the SAR set')
@@ -95,6 +99,8 @@ def parse_args(argv=None):
                         help='train objects per class of the objects3d set')
     parser.add_argument('--objects-val-per-class', type=int, default=40, help='val objects per class of objects3d')
     parser.add_argument('--objects-views', type=int, default=12, help='rendered views per object of objects3d')
+    parser.add_argument('--kitti-train', type=int, default=200, help='training scans of the kitti set')
+    parser.add_argument('--kitti-val', type=int, default=60, help='validation scans of the kitti set')
     parser.add_argument('--objects-image-size', type=int, default=32, help='view size of objects3d')
     return parser.parse_args(argv)
 
@@ -201,7 +207,38 @@ def main(argv=None):
                                                     args.objects_views, args.objects_image_size, seed=args.seed),
             lambda s: f'Wrote {s["num_train"]} train and {s["num_val"]} val objects x {s["views_per_object"]} '
                       f'rotated views ({len(s["classes"])} classes, {args.objects_image_size} px, seed {args.seed})')
+    if 'kitti' in args.sets:
+        kitti = load_kitti_demo()
+        write_set(
+            args.out, 'kitti',
+            dict(format_version=FORMAT_VERSION, kitti_format_version=kitti.FORMAT_VERSION, seed=args.seed,
+                 num_train=args.kitti_train, num_val=args.kitti_val, layout='kitti+mmdet3d-infos'),
+            lambda d: write_kitti_with_infos(kitti, d, args.kitti_train, args.kitti_val, args.seed),
+            lambda s: f'Wrote {s["num_train"]} train, {s["num_val"]} val and {s["num_test"]} test KITTI-layout LiDAR '
+                      f'scans ({s["mean_points"]:.0f} points each on average; {s["objects"]}) with mmdet3d\'s infos')
     return target
+
+
+def load_kitti_demo():
+    """``mmjepa/datasets/demo/kitti.py`` (numpy and Pillow only), loaded like :func:`load_ecg_demo`."""
+    path = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'mmjepa', 'datasets', 'demo', 'kitti.py')
+    if osp.isfile(path):
+        spec = importlib.util.spec_from_file_location('mmjepa_kitti_demo_data', path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    from mmjepa.datasets.demo import kitti
+    return kitti
+
+
+def write_kitti_with_infos(kitti, root: str, num_train: int, num_val: int, seed: int) -> dict:
+    """The raw KITTI-layout scans, then mmdet3d's info files of them (its own converter)."""
+    summary = kitti.write_kitti_set(root, num_train, num_val, seed=seed)
+    sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+    import mmjepa  # noqa: F401  (before mmdet3d: mmjepa's compatibility shims)
+    from mmjepa.det3d.kitti_infos import create_kitti_infos
+    create_kitti_infos(root)
+    return summary
 
 
 if __name__ == '__main__':

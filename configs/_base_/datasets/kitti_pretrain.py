@@ -18,6 +18,7 @@ train_pipeline = [
 train_dataloader = dict(
     batch_size=4, num_workers=4, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='pseudo_collate'),  # lists of Det3DDataSample, as mmdet3d batches them
     dataset=dict(
         type='KittiDataset', _scope_='mmdet3d', data_root=data_root, ann_file='kitti_infos_train.pkl',
         data_prefix=dict(pts='training/velodyne_reduced'), pipeline=train_pipeline,

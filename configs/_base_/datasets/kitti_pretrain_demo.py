@@ -16,6 +16,7 @@ train_pipeline = [
 train_dataloader = dict(
     batch_size=4, num_workers=2, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='pseudo_collate'),  # lists of Det3DDataSample, as mmdet3d batches them
     dataset=dict(
         type='KittiDataset', _scope_='mmdet3d', data_root=data_root, ann_file='kitti_infos_train.pkl',
         data_prefix=dict(pts='training/velodyne'), pipeline=train_pipeline, modality=dict(use_lidar=True,

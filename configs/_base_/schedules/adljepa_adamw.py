@@ -6,7 +6,7 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=3e-4, weight_decay=0.01, betas=(0.9, 0.99)),
     clip_grad=dict(max_norm=10, norm_type=2))
 max_epochs = 30
-param_scheduler = [dict(type='OneCycleLR', eta_max=3e-4, pct_start=0.4, div_factor=10, begin=0, end=max_epochs, by_epoch=True,
+param_scheduler = [dict(type='OneCycleLRPlainState', eta_max=3e-4, pct_start=0.4, div_factor=10, begin=0, end=max_epochs, by_epoch=True,
                         convert_to_iter_based=True)]
 train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs)
 auto_scale_lr = dict(base_batch_size=32, enable=False)
