@@ -168,3 +168,22 @@ def test_demo_detector_trains_and_kitti_metric_runs_on_cpu(kitti_root, tmp_path)
     key = 'Kitti metric/pred_instances_3d/KITTI/Overall_3D_AP40_moderate'
     assert key in metrics and 0.0 <= metrics[key] <= 100.0
     assert osp.isfile(osp.join(cfg.work_dir, 'iter_2.pth'))
+
+
+def test_make_demo_data_writes_the_kitti_set_with_infos(tmp_path):
+    import subprocess
+    import sys
+    script = osp.join(ROOT, 'tools', 'dataset_converters', 'make_demo_data.py')
+    cmd = [sys.executable, script, '--out', str(tmp_path), '--image-size', '32', '--train-per-class', '1',
+           '--val-per-class', '1', '--sets', 'kitti', '--kitti-train', '3', '--kitti-val', '2']
+    first = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    assert 'Wrote 3 train, 2 val and 8 test KITTI-layout LiDAR scans' in first.stdout
+    root = tmp_path / 'kitti'
+    for split in ('train', 'val', 'trainval', 'test'):
+        assert (root / f'kitti_infos_{split}.pkl').is_file()
+    from mmengine import load
+    infos = load(str(root / 'kitti_infos_trainval.pkl'))
+    assert infos['metainfo']['info_version'] == '1.1' and len(infos['data_list']) == 5
+    second = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    assert 'kitti already holds' in second.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['imagenet', 'kitti']  # no temporary folder left behind
