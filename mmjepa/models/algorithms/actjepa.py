@@ -10,55 +10,8 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import nn
 
+from ..predictors.chunk_decoder import ChunkDecoder
 from .base import BaseJEPA
-
-
-@MODELS.register_module()
-class StateMLPEncoder(nn.Module):
-    """Per-step encoder of state observations: ``[B, T, obs_dims] -> [B, T, embed_dims]`` (an MLP applied to
-    every step alone; ACT-JEPA's proprioceptive encoder; the EMA target is a copy of it).
-
-    Args:
-        obs_dims (int): Observation width (39 for Meta-World v3).
-        embed_dims (int): Token width. Defaults to 128.
-        hidden_dims (int): MLP hidden width. Defaults to 256.
-        num_heads (int): Heads of the policy transformer that takes the tokens. Defaults to 4.
-    """
-
-    def __init__(self, obs_dims: int, embed_dims: int = 128, hidden_dims: int = 256, num_heads: int = 4):
-        super().__init__()
-        self.obs_dims, self.embed_dims, self.num_heads = obs_dims, embed_dims, num_heads
-        self.mlp = nn.Sequential(nn.Linear(obs_dims, hidden_dims), nn.GELU(), nn.Linear(hidden_dims, embed_dims))
-
-    def forward_tokens(self, obs: torch.Tensor) -> torch.Tensor:
-        if obs.shape[-1] != self.obs_dims:
-            raise ValueError(f'model.backbone.obs_dims={self.obs_dims} but the observations are '
-                             f'{tuple(obs.shape)}')
-        return self.mlp(obs)
-
-    def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.forward_tokens(obs)
-
-
-@MODELS.register_module()
-class ChunkDecoder(nn.Module):
-    """``num_queries`` learned queries through a transformer decoder over the encoded context, then a linear
-    head: the action decoder (``out_dims`` = action width) and the JEPA predictor (``out_dims`` = token width)
-    of ACT-JEPA."""
-
-    def __init__(self, embed_dims: int, num_queries: int, out_dims: int, num_layers: int = 2, num_heads: int = 4,
-                 ffn_ratio: float = 4.0, dropout: float = 0.0):
-        super().__init__()
-        self.num_queries, self.out_dims = num_queries, out_dims
-        self.queries = nn.Parameter(torch.randn(1, num_queries, embed_dims) * 0.02)
-        layer = nn.TransformerDecoderLayer(embed_dims, num_heads, int(embed_dims * ffn_ratio), dropout,
-                                           activation='gelu', batch_first=True, norm_first=True)
-        self.decoder = nn.TransformerDecoder(layer, num_layers, norm=nn.LayerNorm(embed_dims))
-        self.head = nn.Linear(embed_dims, out_dims)
-
-    def forward(self, memory: torch.Tensor) -> torch.Tensor:
-        queries = self.queries.expand(memory.shape[0], -1, -1)
-        return self.head(self.decoder(queries, memory))
 
 
 @MODELS.register_module()
