@@ -62,7 +62,7 @@ def test_every_algorithm_folder_has_a_metafile_in_the_model_index():
     import yaml
     with open(osp.join(ROOT, 'model-index.yml')) as f:
         imported = yaml.safe_load(f)['Import']
-    folders = {'ijepa', 'dmtjepa', 'ecijepa', 'sarjepa', 'ecgjepa', 'tjepa', 'seqjepa', 'adljepa'}
+    folders = {'ijepa', 'dmtjepa', 'ecijepa', 'sarjepa', 'ecgjepa', 'tjepa', 'seqjepa', 'adljepa', 'actjepa'}
     assert {osp.basename(osp.dirname(p)) for p in imported} == folders
     for path in imported:
         with open(osp.join(ROOT, path)) as f:
@@ -96,15 +96,24 @@ def test_seqjepa_demo_config_builds_and_steps():
     assert torch.isfinite(loss) and model.backbone.embed_dims == 128 and model.aggregator.embed_dims == 160
 
 
-@pytest.mark.parametrize('name, jepa', [('actjepa', True), ('act', False)])
-def test_actjepa_demo_configs_run(name, jepa):
+@pytest.mark.parametrize('path, jepa', [
+    ('configs/demo/actjepa_mlp-d128_1xb64-1k_demo-metaworld-reach.py', True),
+    ('configs/demo/act_mlp-d128_1xb64-1k_demo-metaworld-reach.py', False),
+    ('configs/actjepa/actjepa_mlp-d128_1xb64-2k_metaworld-mt5.py', True),
+    ('configs/actjepa/act_mlp-d128_1xb64-2k_metaworld-mt5.py', False),
+    ('configs/actjepa/actjepa_mlp-d128_1xb64-2k_metaworld-mt15.py', True),
+    ('configs/actjepa/act_mlp-d128_1xb64-2k_metaworld-mt15.py', False)])
+def test_actjepa_configs_run(path, jepa):
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import MODELS
     import mmjepa  # noqa: F401
     init_default_scope('mmpretrain')
-    cfg = Config.fromfile(osp.join(ROOT, f'configs/demo/{name}_mlp-d128_1xb64-1k_demo-metaworld-reach.py'))
+    cfg = Config.fromfile(osp.join(ROOT, path))
     assert cfg.model.type == 'ACTJEPA' and cfg.test_cfg.type == 'RolloutTestLoop'
     assert cfg.train_dataloader.dataset.chunk_size == cfg.model.chunk_size
+    # a multi-task policy, its data and its rollouts name the same tasks in the same order
+    assert cfg.train_dataloader.dataset.get('model_tasks') == cfg.model.tasks
+    assert cfg.model.tasks is None or cfg.model.tasks == cfg.test_cfg.tasks
     cfg.model.target_generator.total_steps = 10
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
@@ -112,5 +121,7 @@ def test_actjepa_demo_configs_run(name, jepa):
     k = cfg.model.chunk_size
     inputs = dict(obs=torch.randn(2, cfg.model.history, 39), actions=torch.rand(2, k, 4) * 2 - 1,
                   future_obs=torch.randn(2, k, 39), action_pad=torch.zeros(2, k, dtype=torch.bool))
+    if cfg.model.tasks:
+        inputs['task'] = torch.tensor([0, len(cfg.model.tasks) - 1])
     losses = model.loss(inputs)
     assert ('loss_jepa' in losses) == jepa and torch.isfinite(losses['loss_action'])

@@ -167,7 +167,7 @@ def chunk_sample(obs: np.ndarray, actions: np.ndarray, t: int, history: int, chu
 @DATASETS.register_module()
 class MetaWorldDemoDataset(BaseDataset):
     """Chunked samples of Meta-World demonstrations (format above): one per episode step, each
-    ``dict(inputs=dict(obs, actions, future_obs, action_pad))`` (see :func:`chunk_sample`).
+    ``dict(inputs=dict(obs, actions, future_obs, action_pad[, task]))`` (see :func:`chunk_sample`).
 
     Args:
         data_root (str): The folder of ``index.json``.
@@ -175,14 +175,21 @@ class MetaWorldDemoDataset(BaseDataset):
         history (int): Observations per sample (the current one and ``history - 1`` before). Defaults to 1.
         tasks (list[str], optional): Keep these tasks only.
         successful_only (bool): Drop the episodes flagged as failed. Defaults to False.
+        model_tasks (list[str], optional): The multi-task policy's ``model.tasks``: each sample then carries
+            ``task``, the index of its episode's task in this list, and an episode (kept by ``tasks``) of a task
+            not in it is an error. None (default): no task index.
     """
 
     def __init__(self, data_root: str, chunk_size: int = 10, history: int = 1, tasks: Optional[List[str]] = None,
-                 successful_only: bool = False, **kwargs):
+                 successful_only: bool = False, model_tasks: Optional[List[str]] = None, **kwargs):
         if chunk_size < 1 or history < 1:
             raise ValueError(f'chunk_size={chunk_size} and history={history} must be >= 1')
+        if model_tasks is not None and (isinstance(model_tasks, str) or not model_tasks):
+            raise ValueError(f'model_tasks={model_tasks!r} must be a non-empty list of task names (the model\'s '
+                             'tasks) or None')
         self.chunk_size, self.history = chunk_size, history
         self.tasks, self.successful_only = tasks, successful_only
+        self.model_tasks = None if model_tasks is None else list(model_tasks)
         kwargs.setdefault('serialize_data', False)
         super().__init__(data_root=data_root, ann_file='', **kwargs)
 
@@ -195,9 +202,15 @@ class MetaWorldDemoDataset(BaseDataset):
                 continue
             if self.successful_only and not entry['success']:
                 continue
+            if self.model_tasks is not None and entry['task'] not in self.model_tasks:
+                raise ValueError(f'{self.data_root}/index.json holds task {entry["task"]!r} ({entry["file"]}), '
+                                 f'which is not in model_tasks={self.model_tasks}: add it to model.tasks or '
+                                 'drop it with the dataset\'s tasks')
             ep = load_episode(osp.join(self.data_root, entry['file']), index['obs_dim'], index['action_dim'],
                               entry.get('length'))
             e = len(self.episodes)
+            if self.model_tasks is not None:
+                ep['task_index'] = np.int64(self.model_tasks.index(entry['task']))
             self.episodes.append(ep)
             data_list.extend(dict(episode=e, t=t) for t in range(len(ep['obs'])))
         if not data_list:
@@ -208,4 +221,7 @@ class MetaWorldDemoDataset(BaseDataset):
     def prepare_data(self, idx: int) -> dict:
         info = self.get_data_info(idx)
         ep = self.episodes[info['episode']]
-        return dict(inputs=chunk_sample(ep['obs'], ep['actions'], info['t'], self.history, self.chunk_size))
+        inputs = chunk_sample(ep['obs'], ep['actions'], info['t'], self.history, self.chunk_size)
+        if 'task_index' in ep:
+            inputs['task'] = ep['task_index']
+        return dict(inputs=inputs)

@@ -1,6 +1,7 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """Success rate of an action-chunk policy (ACT, ACT-JEPA) over seeded Meta-World rollouts: the rollout,
 the mmengine metric and the test loop that ``tools/test.py`` runs."""
+import functools
 import time
 from collections import deque
 from typing import Dict, List, Optional, Sequence
@@ -21,7 +22,8 @@ EXECUTIONS = ('chunk', 'ensemble')
 def rollout(policy, task: str, seed: int, max_steps: int = 200, execution: str = 'chunk',
             execute_steps: Optional[int] = None, ensemble_m: float = 0.01) -> Dict:
     """One episode of ``policy`` (``predict_actions(obs [H, D]) -> [k, A]``, ``history`` H, ``chunk_size`` k)
-    in the Meta-World environment of ``task`` seeded by ``seed``; deterministic given the seed and weights.
+    in the Meta-World environment of ``task`` seeded by ``seed``; deterministic given the seed and weights. A
+    multi-task policy (non-empty ``policy.tasks``) is queried with ``predict_actions(obs, task=task)``.
 
     ``execution='chunk'`` plays the first ``execute_steps`` (default ``k``) actions of each chunk before the
     next query; ``'ensemble'`` queries every step and averages every chunk covering the step (ACT's temporal
@@ -36,6 +38,10 @@ def rollout(policy, task: str, seed: int, max_steps: int = 200, execution: str =
     execute_steps = k if execute_steps is None else execute_steps
     if not 1 <= execute_steps <= k:
         raise ValueError(f'execute_steps={execute_steps} must be in [1, chunk_size={k}]')
+    act = policy.predict_actions
+    if getattr(policy, 'tasks', None):
+        check_tasks(policy, [task])
+        act = functools.partial(policy.predict_actions, task=task)
     was_training = policy.training
     policy.eval()
     env = make_env(task, seed)
@@ -47,13 +53,13 @@ def rollout(policy, task: str, seed: int, max_steps: int = 200, execution: str =
         actions, success, steps = [], False, 0
         for t in range(max_steps):
             if execution == 'ensemble':
-                chunks.append(policy.predict_actions(torch.from_numpy(np.stack(history))).cpu())
+                chunks.append(act(torch.from_numpy(np.stack(history))).cpu())
                 action = temporal_ensemble(chunks, t, ensemble_m).numpy()
                 if len(chunks) > k:  # chunks older than k steps cover nothing any more
                     chunks[len(chunks) - k - 1] = None
             else:
                 if not plan:
-                    chunk = policy.predict_actions(torch.from_numpy(np.stack(history))).cpu().numpy()
+                    chunk = act(torch.from_numpy(np.stack(history))).cpu().numpy()
                     plan = list(chunk[:execute_steps])
                 action = plan.pop(0)
             action = np.clip(action, -1, 1).astype(np.float32)
@@ -70,6 +76,13 @@ def rollout(policy, task: str, seed: int, max_steps: int = 200, execution: str =
         env.close()
         policy.train(was_training)
     return dict(task=task, seed=int(seed), success=bool(success), steps=steps, actions=np.stack(actions))
+
+
+def check_tasks(policy, tasks: Sequence[str]) -> None:
+    """A multi-task policy is evaluated on its own tasks only: a task outside ``policy.tasks`` is an error."""
+    unknown = [t for t in tasks if t not in policy.tasks]
+    if unknown:
+        raise ValueError(f'rollout tasks {unknown} are not in the policy\'s model.tasks={policy.tasks}')
 
 
 @METRICS.register_module()
@@ -132,6 +145,8 @@ class RolloutTestLoop(BaseLoop):
         self.runner.call_hook('before_test_epoch')
         model = self.runner.model
         policy = model.module if hasattr(model, 'module') else model
+        if getattr(policy, 'tasks', None):
+            check_tasks(policy, self.tasks)  # before any rollout
         total, done, start = len(self.tasks) * self.num_rollouts, 0, time.time()
         for task in self.tasks:
             for i in range(self.num_rollouts):

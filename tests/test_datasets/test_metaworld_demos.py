@@ -62,3 +62,18 @@ def test_dataset_reads_and_names_corrupt_files(tmp_path):
         json.dump(dict(format_version=99), f)
     with pytest.raises(CorruptEpisodeError, match='format_version'):
         MetaWorldDemoDataset(root)
+
+
+def test_dataset_gives_the_model_task_index(tmp_path):
+    root = str(tmp_path)
+    collect_demos(root, ['reach-v3', 'push-v3'], 1, seed=0, max_steps=3, progress=False)
+    ds = MetaWorldDemoDataset(root, chunk_size=2, model_tasks=['push-v3', 'reach-v3'])
+    assert len(ds) == 6 and [int(ds[i]['inputs']['task']) for i in range(6)] == [1, 1, 1, 0, 0, 0]
+    assert 'task' not in MetaWorldDemoDataset(root, chunk_size=2)[0]['inputs']  # single task: no index
+    # the tasks filter drops push-v3 before the model's list is consulted
+    only = MetaWorldDemoDataset(root, chunk_size=2, tasks=['reach-v3'], model_tasks=['pick-place-v3', 'reach-v3'])
+    assert len(only) == 3 and int(only[0]['inputs']['task']) == 1
+    with pytest.raises(ValueError, match="task 'push-v3'.*not in model_tasks"):
+        MetaWorldDemoDataset(root, model_tasks=['reach-v3'])
+    with pytest.raises(ValueError, match='non-empty list'):
+        MetaWorldDemoDataset(root, model_tasks='reach-v3')

@@ -8,10 +8,10 @@ from mmjepa.models.algorithms.actjepa import temporal_ensemble
 from mmpretrain.registry import MODELS
 
 
-def build(jepa_weight=1.0, chunk=5, history=2):
+def build(jepa_weight=1.0, chunk=5, history=2, tasks=None):
     torch.manual_seed(0)
     model = MODELS.build(dict(type='ACTJEPA', jepa_weight=jepa_weight, chunk_size=chunk, history=history,
-                              action_dims=4,
+                              action_dims=4, tasks=tasks,
                               backbone=dict(type='StateMLPEncoder', obs_dims=39, embed_dims=32, hidden_dims=64,
                                             num_heads=2),
                               target_generator=dict(type='EMATargetGenerator', momentum=(0.9, 1.0),
@@ -74,6 +74,38 @@ def test_jepa_target_is_ema_and_gets_no_gradient():
     assert model.backbone.mlp[0].weight.grad.abs().sum() > 0
 
 
+def test_task_conditioning_changes_the_chunk_and_checks_the_task():
+    tasks = ['reach-v3', 'push-v3']
+    model = build(tasks=tasks)
+    torch.nn.init.normal_(model.task_embed.weight)  # tasks far apart, so the check does not hang on the init
+    obs = batch()['obs']
+    reach, push = model.predict_actions(obs, task='reach-v3'), model.predict_actions(obs, task='push-v3')
+    assert not torch.allclose(reach, push, atol=1e-4)
+    assert torch.equal(model.predict_actions(obs, task=0), reach)
+    assert torch.equal(model.predict_actions(obs, task=torch.tensor([0, 1, 0]))[1], push[1])
+    # training batches carry the dataset's task index; it reaches the loss
+    inputs = dict(batch(), task=torch.tensor([0, 0, 1]))
+    losses = model.loss(inputs)
+    assert not torch.allclose(model.loss(dict(inputs, task=torch.tensor([1, 1, 0])))['loss_action'],
+                              losses['loss_action'])
+    with pytest.raises(ValueError, match='no task index'):
+        model.loss(batch())
+    with pytest.raises(ValueError, match=r'in \[0, 2\)'):
+        model.loss(dict(batch(), task=torch.tensor([0, 2, 1])))
+    with pytest.raises(KeyError, match="'pick-place-v3' is not in model.tasks"):
+        model.predict_actions(obs, task='pick-place-v3')
+    with pytest.raises(ValueError, match='pass the task'):
+        model.predict_actions(obs)
+    with pytest.raises(ValueError, match='single-task policy'):
+        build().predict_actions(obs, task='reach-v3')
+    with pytest.raises(ValueError, match='distinct task names'):
+        build(tasks=['reach-v3', 'reach-v3'])
+    # the ACT baseline starts from the same task embedding and action path
+    act = build(jepa_weight=0.0, tasks=tasks)
+    assert torch.equal(act.task_embed.weight, build(tasks=tasks).task_embed.weight)
+    assert torch.equal(act.action_decoder.head.weight, model.action_decoder.head.weight)
+
+
 def test_temporal_ensemble_weights_oldest_most():
     chunks = [torch.full((3, 1), 1.0), torch.full((3, 1), 2.0), torch.full((3, 1), 3.0)]
     assert temporal_ensemble(chunks, 0).item() == 1.0
@@ -94,3 +126,6 @@ def test_benchmark_makes_act_batches():
     batch_, kind = bench.make_batch(model, 4, torch.device('cpu'), seed=0)
     assert kind == 'action chunks' and batch_['inputs']['obs'].shape == (4, 2, 39)
     assert torch.isfinite(model.loss(batch_['inputs'])['loss_jepa'])
+    multi = build(tasks=['reach-v3', 'push-v3'])
+    batch_, _ = bench.make_batch(multi, 4, torch.device('cpu'), seed=0)
+    assert batch_['inputs']['task'].shape == (4,) and torch.isfinite(multi.loss(batch_['inputs'])['loss_jepa'])

@@ -268,12 +268,16 @@ def synthetic_sequences(model, batch_size: int, generator: torch.Generator, num_
 
 def synthetic_chunks(model, batch_size: int, generator: torch.Generator) -> Dict[str, torch.Tensor]:
     """A batch of :class:`MetaWorldDemoDataset` samples for an ACT-JEPA ``model``: standard-normal observations
-    ``obs`` [B, history, D] and ``future_obs`` [B, k, D], uniform actions in [-1, 1] ``[B, k, A]``, no padding."""
+    ``obs`` [B, history, D] and ``future_obs`` [B, k, D], uniform actions in [-1, 1] ``[B, k, A]``, no padding;
+    uniform task indices ``task`` [B] for a multi-task policy (``model.tasks``)."""
     k, dims = model.chunk_size, model.backbone.obs_dims
-    return dict(obs=torch.randn(batch_size, model.history, dims, generator=generator),
-                actions=torch.rand(batch_size, k, model.action_dims, generator=generator) * 2 - 1,
-                future_obs=torch.randn(batch_size, k, dims, generator=generator),
-                action_pad=torch.zeros(batch_size, k, dtype=torch.bool))
+    batch = dict(obs=torch.randn(batch_size, model.history, dims, generator=generator),
+                 actions=torch.rand(batch_size, k, model.action_dims, generator=generator) * 2 - 1,
+                 future_obs=torch.randn(batch_size, k, dims, generator=generator),
+                 action_pad=torch.zeros(batch_size, k, dtype=torch.bool))
+    if getattr(model, 'tasks', None):
+        batch['task'] = torch.randint(len(model.tasks), (batch_size,), generator=generator)
+    return batch
 
 
 def synthetic_scans(model, batch_size: int, generator: torch.Generator, num_points: int = 5000) -> List[torch.Tensor]:

@@ -1,5 +1,5 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
-from .actjepa import ACTJEPA, ChunkDecoder, StateMLPEncoder, temporal_ensemble
+from .actjepa import ACTJEPA, temporal_ensemble
 from .adljepa import ADLJEPA
 from .base import BaseJEPA
 from .dmtjepa import DMTJEPA
@@ -10,4 +10,4 @@ from .sarjepa import SARJEPA
 from .seqjepa import SeqJEPA
 from .tjepa import TJEPA
 
-__all__ = ['ACTJEPA', 'ADLJEPA', 'BaseJEPA', 'ChunkDecoder', 'StateMLPEncoder', 'temporal_ensemble', 'DMTJEPA', 'ECGJEPA', 'ECIJEPA', 'IJEPA', 'SARJEPA', 'SeqJEPA', 'TJEPA']
+__all__ = ['ACTJEPA', 'ADLJEPA', 'BaseJEPA', 'temporal_ensemble', 'DMTJEPA', 'ECGJEPA', 'ECIJEPA', 'IJEPA', 'SARJEPA', 'SeqJEPA', 'TJEPA']

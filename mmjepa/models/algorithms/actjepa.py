@@ -3,62 +3,15 @@
 chunks of ``k`` future actions) trained end to end with a JEPA term that predicts the latents of the next ``k``
 observations given by an EMA target encoder. ``jepa_weight=0`` is the ACT baseline (no target, no predictor)."""
 import math
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import nn
 
+from ..predictors.chunk_decoder import ChunkDecoder
 from .base import BaseJEPA
-
-
-@MODELS.register_module()
-class StateMLPEncoder(nn.Module):
-    """Per-step encoder of state observations: ``[B, T, obs_dims] -> [B, T, embed_dims]`` (an MLP applied to
-    every step alone; ACT-JEPA's proprioceptive encoder; the EMA target is a copy of it).
-
-    Args:
-        obs_dims (int): Observation width (39 for Meta-World v3).
-        embed_dims (int): Token width. Defaults to 128.
-        hidden_dims (int): MLP hidden width. Defaults to 256.
-        num_heads (int): Heads of the policy transformer that takes the tokens. Defaults to 4.
-    """
-
-    def __init__(self, obs_dims: int, embed_dims: int = 128, hidden_dims: int = 256, num_heads: int = 4):
-        super().__init__()
-        self.obs_dims, self.embed_dims, self.num_heads = obs_dims, embed_dims, num_heads
-        self.mlp = nn.Sequential(nn.Linear(obs_dims, hidden_dims), nn.GELU(), nn.Linear(hidden_dims, embed_dims))
-
-    def forward_tokens(self, obs: torch.Tensor) -> torch.Tensor:
-        if obs.shape[-1] != self.obs_dims:
-            raise ValueError(f'model.backbone.obs_dims={self.obs_dims} but the observations are '
-                             f'{tuple(obs.shape)}')
-        return self.mlp(obs)
-
-    def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.forward_tokens(obs)
-
-
-@MODELS.register_module()
-class ChunkDecoder(nn.Module):
-    """``num_queries`` learned queries through a transformer decoder over the encoded context, then a linear
-    head: the action decoder (``out_dims`` = action width) and the JEPA predictor (``out_dims`` = token width)
-    of ACT-JEPA."""
-
-    def __init__(self, embed_dims: int, num_queries: int, out_dims: int, num_layers: int = 2, num_heads: int = 4,
-                 ffn_ratio: float = 4.0, dropout: float = 0.0):
-        super().__init__()
-        self.num_queries, self.out_dims = num_queries, out_dims
-        self.queries = nn.Parameter(torch.randn(1, num_queries, embed_dims) * 0.02)
-        layer = nn.TransformerDecoderLayer(embed_dims, num_heads, int(embed_dims * ffn_ratio), dropout,
-                                           activation='gelu', batch_first=True, norm_first=True)
-        self.decoder = nn.TransformerDecoder(layer, num_layers, norm=nn.LayerNorm(embed_dims))
-        self.head = nn.Linear(embed_dims, out_dims)
-
-    def forward(self, memory: torch.Tensor) -> torch.Tensor:
-        queries = self.queries.expand(memory.shape[0], -1, -1)
-        return self.head(self.decoder(queries, memory))
 
 
 @MODELS.register_module()
@@ -66,9 +19,9 @@ class ACTJEPA(BaseJEPA):
     """ACT policy with the ACT-JEPA latent-observation objective.
 
     One step (``inputs`` from :class:`mmjepa.datasets.MetaWorldDemoDataset`: ``obs`` [B, H, D], ``actions``
-    [B, k, A], ``future_obs`` [B, k, D], ``action_pad`` [B, k])::
+    [B, k, A], ``future_obs`` [B, k, D], ``action_pad`` [B, k]; ``task`` [B] with ``tasks``)::
 
-        context = context_encoder(backbone(obs) + position)          # transformer encoder over H steps
+        context = context_encoder(backbone(obs) + position [+ task_embed(task)])   # over the H steps
         actions_hat = action_decoder(context)                          # [B, k, A], L1 to the demo chunk
         latents_hat = predictor(context)                               # [B, k, C]
         latents = EMA backbone(future_obs)                             # [B, k, C], no gradient
@@ -86,6 +39,10 @@ class ACTJEPA(BaseJEPA):
         predictor (dict): :class:`ChunkDecoder` overrides of the JEPA predictor.
         target_generator (dict): Defaults to the EMA encoder, momentum 0.996 -> 1, targets layer-normalised.
         loss (dict): The JEPA term. Defaults to smooth L1.
+        tasks (list[str], optional): Multi-task policy: the task names, in the order of the index the dataset
+            gives (``MetaWorldDemoDataset(model_tasks=...)``). A learned embedding of the task is added to every
+            context token (our interpretation; the target encoder does not see it). None (default): one task,
+            no conditioning.
     """
     algorithm_name = 'ACT-JEPA'
 
@@ -100,6 +57,7 @@ class ACTJEPA(BaseJEPA):
                  predictor: Optional[dict] = dict(num_layers=2),
                  target_generator: dict = dict(type='EMATargetGenerator', momentum=(0.996, 1.0), normalize=True),
                  loss: dict = dict(type='JEPAPredictionLoss', criterion='smooth_l1'),
+                 tasks: Optional[Sequence[str]] = None,
                  **kwargs):
         if kwargs.get('data_preprocessor') is None:  # state vectors: only moved to the device
             kwargs['data_preprocessor'] = dict(type='BaseDataPreprocessor')
@@ -120,6 +78,14 @@ class ACTJEPA(BaseJEPA):
                                                      enable_nested_tensor=False)
         self.action_decoder = ChunkDecoder(dims, chunk_size, action_dims, num_heads=heads,
                                            **(action_decoder or {}))
+        self.tasks, self.task_embed = None, None
+        if tasks is not None:  # built before the predictor: ACT and ACT-JEPA start alike under one seed
+            if isinstance(tasks, str) or len(tasks) == 0 or len(set(tasks)) != len(tasks):
+                raise ValueError(f'model.tasks={tasks!r} must be a non-empty list of distinct task names (or None '
+                                 'for a single-task policy)')
+            self.tasks = list(tasks)
+            self.task_embed = nn.Embedding(len(self.tasks), dims)
+            nn.init.trunc_normal_(self.task_embed.weight, std=0.02)
         self.predictor = None
         if self.jepa_weight > 0:
             self.predictor = ChunkDecoder(dims, chunk_size, dims, num_heads=heads, **(predictor or {}))
@@ -145,15 +111,46 @@ class ACTJEPA(BaseJEPA):
                              'chunk_size to the model\'s')
         pad = inputs.get('action_pad')
         pad = torch.zeros(actions.shape[:2], dtype=torch.bool, device=actions.device) if pad is None else pad.bool()
-        return dict(obs=obs, actions=actions, future_obs=future, action_pad=pad)
+        out = dict(obs=obs, actions=actions, future_obs=future, action_pad=pad)
+        if self.tasks is not None:
+            if 'task' not in inputs:
+                raise ValueError(f'model.tasks holds {len(self.tasks)} tasks but the batch has no task index: set '
+                                 'the dataset\'s model_tasks to model.tasks')
+            out['task'] = self.task_index(inputs['task'], len(obs))
+        return out
+
+    def task_index(self, task: Union[str, int, torch.Tensor], batch_size: int) -> Optional[torch.Tensor]:
+        """The task indices [B] (long) of ``task``: a name of ``model.tasks``, an index, or indices [B]; None for
+        a single-task policy (``model.tasks=None``), which takes no task."""
+        if self.tasks is None:
+            if task is not None:
+                raise ValueError(f'task={task!r} given to a single-task policy (model.tasks=None)')
+            return None
+        if task is None:
+            raise ValueError(f'this policy is conditioned on model.tasks={self.tasks}: pass the task')
+        if isinstance(task, str):
+            if task not in self.tasks:
+                raise KeyError(f'task {task!r} is not in model.tasks={self.tasks}')
+            task = self.tasks.index(task)
+        index = torch.as_tensor(task, dtype=torch.long, device=self.pos_embed.device).reshape(-1)
+        if index.numel() == 1:
+            index = index.expand(batch_size)
+        if index.shape != (batch_size,) or index.min() < 0 or index.max() >= len(self.tasks):
+            raise ValueError(f'task indices {index.tolist()} must be {batch_size} values in [0, '
+                             f'{len(self.tasks)}) (model.tasks={self.tasks})')
+        return index
 
     def sample_masks(self, batch_size: int, device: torch.device) -> None:
         """ACT-JEPA masks nothing: the observed steps are the context, the future chunk the target."""
         return None
 
-    def encode_context(self, obs: torch.Tensor) -> torch.Tensor:
-        """The context [B, H, C] of the observation history [B, H, D]."""
-        return self.context_encoder(self.backbone.forward_tokens(obs) + self.pos_embed)
+    def encode_context(self, obs: torch.Tensor, task: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """The context [B, H, C] of the observation history [B, H, D] (and the task indices [B] of a multi-task
+        policy, see :meth:`task_index`)."""
+        tokens = self.backbone.forward_tokens(obs) + self.pos_embed
+        if self.task_embed is not None:
+            tokens = tokens + self.task_embed(task)[:, None]
+        return self.context_encoder(tokens)
 
     def compute_targets(self, inputs: Dict[str, torch.Tensor], masks=None) -> Optional[torch.Tensor]:
         """The EMA encoder's latents of the future observation chunk, [B, k, C] (None for the ACT baseline)."""
@@ -164,7 +161,7 @@ class ACTJEPA(BaseJEPA):
     def predict_targets(self, inputs: Dict[str, torch.Tensor], masks=None) -> Dict[str, torch.Tensor]:
         """``actions`` [B, k, A] and (ACT-JEPA) ``latents`` [B, k, C] of the context (with the demonstrated
         ``actions_gt`` and ``action_pad``)."""
-        context = self.encode_context(inputs['obs'])
+        context = self.encode_context(inputs['obs'], inputs.get('task'))
         # the demonstrated chunk and its padding travel with the prediction to compute_loss
         out = dict(actions=self.action_decoder(context), actions_gt=inputs['actions'],
                    action_pad=inputs['action_pad'])
@@ -183,21 +180,23 @@ class ACTJEPA(BaseJEPA):
 
     # ---------------------------------------------------------------------------------------------- acting
     @torch.no_grad()
-    def predict_actions(self, obs: torch.Tensor) -> torch.Tensor:
-        """The action chunk [B, k, A] for the observation history [B, H, D] (or [H, D] / [D] for one)."""
+    def predict_actions(self, obs: torch.Tensor, task: Union[str, int, torch.Tensor, None] = None) -> torch.Tensor:
+        """The action chunk [B, k, A] for the observation history [B, H, D] (or [H, D] / [D] for one); a
+        multi-task policy also takes the ``task`` (a name of ``model.tasks``, an index or indices [B])."""
         squeeze = obs.dim() < 3
         obs = obs.reshape(1, -1, obs.shape[-1]) if squeeze else obs
         if obs.shape[1] != self.history:
             raise ValueError(f'predict_actions takes model.history={self.history} observations; got '
                              f'{tuple(obs.shape)}')
         param = next(self.parameters())
-        actions = self.action_decoder(self.encode_context(obs.to(param.device, param.dtype)))
+        context = self.encode_context(obs.to(param.device, param.dtype), self.task_index(task, len(obs)))
+        actions = self.action_decoder(context)
         return actions[0] if squeeze else actions
 
     def predict(self, inputs, data_samples=None, **kwargs):
         """Batches of the dataset: the predicted chunks, one per sample (offline action error)."""
         inputs = self.prepare_inputs(inputs, data_samples)
-        return list(self.predict_actions(inputs['obs']))
+        return list(self.predict_actions(inputs['obs'], inputs.get('task')))
 
 
 def temporal_ensemble(chunks: List[torch.Tensor], t: int, m: float = 0.01) -> torch.Tensor:
