@@ -50,29 +50,34 @@ def load_demo_data():
     return demo
 
 
-def load_ecg_demo():
-    """``mmjepa/datasets/ecg/demo.py`` (numpy, scipy, pandas, wfdb and neurokit2 only), loaded from this checkout
-    by path when possible, else from the installed package."""
-    path = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'mmjepa', 'datasets', 'ecg', 'demo.py')
+def load_module(relative_path: str, name: str, package: str, attribute: str):
+    """``mmjepa/<relative_path>`` (a generator that needs numpy and its own few packages only), loaded from this
+    checkout by path when possible, so that the heavy ``mmjepa`` import is skipped; else ``package.attribute``
+    of the installed mmjepa."""
+    path = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'mmjepa', relative_path)
     if osp.isfile(path):
-        spec = importlib.util.spec_from_file_location('mmjepa_ecg_demo_data', path)
+        spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         return module
-    from mmjepa.datasets.ecg import demo
-    return demo
+    return getattr(importlib.import_module(package), attribute)
+
+
+def load_ecg_demo():
+    """``mmjepa/datasets/ecg/demo.py`` (numpy, scipy, pandas, wfdb and neurokit2 only)."""
+    return load_module(osp.join('datasets', 'ecg', 'demo.py'), 'mmjepa_ecg_demo_data', 'mmjepa.datasets.ecg', 'demo')
 
 
 def load_tabular_demo():
-    """``mmjepa/datasets/tabular/demo.py`` (numpy, pandas and scikit-learn only), loaded like :func:`load_ecg_demo`."""
-    path = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'mmjepa', 'datasets', 'tabular', 'demo.py')
-    if osp.isfile(path):
-        spec = importlib.util.spec_from_file_location('mmjepa_tabular_demo_data', path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    from mmjepa.datasets.tabular import demo
-    return demo
+    """``mmjepa/datasets/tabular/demo.py`` (numpy, pandas and scikit-learn only)."""
+    return load_module(osp.join('datasets', 'tabular', 'demo.py'), 'mmjepa_tabular_demo_data',
+                       'mmjepa.datasets.tabular', 'demo')
+
+
+def load_kitti_demo():
+    """``mmjepa/datasets/demo/kitti.py`` (numpy and Pillow only)."""
+    return load_module(osp.join('datasets', 'demo', 'kitti.py'), 'mmjepa_kitti_demo_data', 'mmjepa.datasets.demo',
+                       'kitti')
 
 
 def parse_args(argv=None):
@@ -217,18 +222,6 @@ def main(argv=None):
             lambda s: f'Wrote {s["num_train"]} train, {s["num_val"]} val and {s["num_test"]} test KITTI-layout LiDAR '
                       f'scans ({s["mean_points"]:.0f} points each on average; {s["objects"]}) with mmdet3d\'s infos')
     return target
-
-
-def load_kitti_demo():
-    """``mmjepa/datasets/demo/kitti.py`` (numpy and Pillow only), loaded like :func:`load_ecg_demo`."""
-    path = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'mmjepa', 'datasets', 'demo', 'kitti.py')
-    if osp.isfile(path):
-        spec = importlib.util.spec_from_file_location('mmjepa_kitti_demo_data', path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    from mmjepa.datasets.demo import kitti
-    return kitti
 
 
 def write_kitti_with_infos(kitti, root: str, num_train: int, num_val: int, seed: int) -> dict:
