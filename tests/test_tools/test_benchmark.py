@@ -178,17 +178,22 @@ def test_synthetic_rows_follow_the_tabular_tokenizer():
     backbone.tokenizer(rows)  # valid codes
 
 
-def test_benchmark_seqjepa_view_sequences(tmp_path):
-    """seq-JEPA: sequences of views with actions, sized by the config's pipeline (the demo: 4 views of 32 px)."""
+def breakdown_row(config: str, tmp_path) -> dict:
+    """The JSON row of ``benchmark.py CONFIG --breakdown`` at batch 2, one timed step on one CPU thread."""
     out = tmp_path / 'bench.json'
     threads = torch.get_num_threads()
-    config = osp.join(ROOT, 'configs/demo/seqjepa_resnet18-w16-cifar_1xb32-30e_demo-objects3d-32px.py')
     try:
-        load_tool('benchmark').main([config, '--batch-size', '2', '--iters', '1', '--warmup', '1', '--device', 'cpu',
-                                     '--threads', '1', '--quiet', '--breakdown', '--out', str(out)])
+        load_tool('benchmark').main([osp.join(ROOT, config), '--batch-size', '2', '--iters', '1', '--warmup', '1',
+                                     '--device', 'cpu', '--threads', '1', '--quiet', '--breakdown', '--out', str(out)])
     finally:
         torch.set_num_threads(threads)
     (row, ) = json.loads(out.read_text())['results']
+    return row
+
+
+def test_benchmark_seqjepa_view_sequences(tmp_path):
+    """seq-JEPA: sequences of views with actions, sized by the config's pipeline (the demo: 4 views of 32 px)."""
+    row = breakdown_row('configs/demo/seqjepa_resnet18-w16-cifar_1xb32-30e_demo-objects3d-32px.py', tmp_path)
     assert row['algorithm'] == 'SeqJEPA' and row['input_kind'] == 'sequences'
     assert row['input_shape'] == [4, 3, 32, 32] and row['input_dtype'] == 'uint8'
     assert row['samples_per_s'] > 0 and row['flops_per_step'] > 0
@@ -196,15 +201,7 @@ def test_benchmark_seqjepa_view_sequences(tmp_path):
 
 def test_benchmark_adljepa_lidar_scans(tmp_path):
     """AD-L-JEPA: point clouds in the voxel layer's range, voxelised by the config's Det3DDataPreprocessor."""
-    out = tmp_path / 'bench.json'
-    threads = torch.get_num_threads()
-    config = osp.join(ROOT, 'configs/demo/adljepa_pointpillars-d192_1xb4-200it_demo-kitti.py')
-    try:
-        load_tool('benchmark').main([config, '--batch-size', '2', '--iters', '1', '--warmup', '1', '--device', 'cpu',
-                                     '--threads', '1', '--quiet', '--breakdown', '--out', str(out)])
-    finally:
-        torch.set_num_threads(threads)
-    (row, ) = json.loads(out.read_text())['results']
+    row = breakdown_row('configs/demo/adljepa_pointpillars-d192_1xb4-200it_demo-kitti.py', tmp_path)
     assert row['algorithm'] == 'ADLJEPA' and row['input_kind'] == 'scans'
     assert row['input_shape'] == [5000, 4] and row['input_dtype'] == 'float32'
     assert row['samples_per_s'] > 0 and row['breakdown']['masks_for']['median_s'] > 0
