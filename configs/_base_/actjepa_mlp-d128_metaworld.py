@@ -53,7 +53,7 @@ default_hooks = dict(
 custom_hooks = [dict(type='TargetEMAHook'), dict(type='NonFiniteLossHook')]
 log_processor = dict(by_epoch=False)
 env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='nccl'))
+               dist_cfg=dict(backend='gloo'))
 log_level = 'INFO'
 load_from = None
 resume = False
