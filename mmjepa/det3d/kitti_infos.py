@@ -6,7 +6,6 @@ labels, points in each box) then ``update_pkl_infos`` (the 1.x format), the two 
 loaded from there, so the infos are exactly those of a real KITTI download. The ground-truth database of
 ``ObjectSample`` is not made (the demo detectors do not sample objects)."""
 import importlib.util
-
 import os.path as osp
 import shutil
 import sys

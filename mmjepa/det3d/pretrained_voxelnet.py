@@ -42,9 +42,9 @@ class PretrainedEncoderVoxelNet(VoxelNet):
             super().init_weights()
         finally:
             self.init_cfg = cfg
-        prefix = cfg.get('prefix', 'backbone.')
-        loaded = load_pretrained_strict(self.encoder(), cfg['checkpoint'], prefix=prefix,
+        prefix, encoder = cfg.get('prefix', 'backbone.'), self.encoder()
+        loaded = load_pretrained_strict(encoder, cfg['checkpoint'], prefix=prefix,
                                         map_location=cfg.get('map_location', 'cpu'))
-        print_log(f'{type(self).__name__}: loaded all {len(loaded)} encoder tensors ({", ".join(self.encoder()._modules)})'
+        print_log(f'{type(self).__name__}: loaded all {len(loaded)} encoder tensors ({", ".join(encoder._modules)})'
                   f' from {cfg["checkpoint"]} (prefix {prefix!r}); the head is newly initialised', logger='current')
         self._is_init = True

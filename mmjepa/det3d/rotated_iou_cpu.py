@@ -2,7 +2,7 @@
 """KITTI evaluation on a machine without CUDA. mmdet3d's ``KittiMetric`` computes the BEV and 3-D overlaps with
 ``kitti_utils.rotate_iou.rotate_iou_gpu_eval``, a numba CUDA kernel compiled when its module is imported, which
 fails without a CUDA driver. :func:`install` puts a CPU module of the same name and function in its place, on the
-rotated-box IoU of mmcv's compiled ops; ``tests/test_det3d/test_rotated_iou_cpu.py`` checks it against exact polygon
+rotated-box IoU of mmcv's compiled ops; ``tests/test_det3d/test_kitti_transfer.py`` checks it against exact polygon
 intersections (shapely). On a machine with CUDA the kernel stays."""
 import sys
 import types

@@ -12,10 +12,11 @@ labels per class) the train set must be a ``FewShotDataset``, whose ``shots_per_
 set per run; with ``--fractions`` (AD-L-JEPA's label efficiency, arXiv 2501.04969: 5 / 20 / 50 % of the labelled
 scans) the train set must be a ``LabelFractionDataset`` (``mmjepa.det3d``), whose ``fraction`` and ``seed`` are set
 per run. CHECKPOINT goes to ``model.backbone.init_cfg.checkpoint``, or to ``model.init_cfg.checkpoint`` for a model
-that loads its encoder itself (``PretrainedEncoderVoxelNet``); ``--random-init`` drops that ``init_cfg``. A config whose checkpoint hook keeps the best validation checkpoint (``save_best``, ECG-JEPA's
-protocol) is tested at that checkpoint, else at the end of training. The test metric (``--metric``: the first
-key containing it; by default the first accuracy, else AUC key) is printed per run; the sweep JSON holds every
-run. ``--compare`` pairs two sweeps on (shots, seed) and prints the mean difference A - B with its standard
+that loads its encoder itself (``PretrainedEncoderVoxelNet``); ``--random-init`` drops that ``init_cfg``. A config
+whose checkpoint hook keeps the best validation checkpoint (``save_best``, ECG-JEPA's protocol) is tested at that
+checkpoint, else at the end of training. The test metric (``--metric``: the first key containing it; by default the
+first accuracy, else AUC key) is printed per run; the sweep JSON holds every run. ``--compare`` pairs two sweeps on
+(shots or fraction, seed) and prints the mean difference A - B with its standard
 error over the seeds.
 """
 import argparse

@@ -104,9 +104,9 @@ def parse_args(argv=None):
                         help='train objects per class of the objects3d set')
     parser.add_argument('--objects-val-per-class', type=int, default=40, help='val objects per class of objects3d')
     parser.add_argument('--objects-views', type=int, default=12, help='rendered views per object of objects3d')
+    parser.add_argument('--objects-image-size', type=int, default=32, help='view size of objects3d')
     parser.add_argument('--kitti-train', type=int, default=200, help='training scans of the kitti set')
     parser.add_argument('--kitti-val', type=int, default=60, help='validation scans of the kitti set')
-    parser.add_argument('--objects-image-size', type=int, default=32, help='view size of objects3d')
     return parser.parse_args(argv)
 
 
@@ -228,8 +228,7 @@ def write_kitti_with_infos(kitti, root: str, num_train: int, num_val: int, seed:
     """The raw KITTI-layout scans, then mmdet3d's info files of them (its own converter)."""
     summary = kitti.write_kitti_set(root, num_train, num_val, seed=seed)
     sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-    import mmjepa  # noqa: F401  (before mmdet3d: mmjepa's compatibility shims)
-    from mmjepa.det3d.kitti_infos import create_kitti_infos
+    from mmjepa.det3d.kitti_infos import create_kitti_infos  # mmjepa first: its shims precede mmdet3d's import
     create_kitti_infos(root)
     return summary
 

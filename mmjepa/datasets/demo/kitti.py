@@ -8,7 +8,7 @@ the front camera's field of view, walls and poles as clutter, each surface sampl
     <root>/training/velodyne/000000.bin   float32 x y z intensity, LiDAR frame (x forward, y left, z up)
     <root>/training/label_2/000000.txt    KITTI labels in the camera frame (type ... h w l x y z rotation_y)
     <root>/training/calib/000000.txt      P0-P3, R0_rect, Tr_velo_to_cam, Tr_imu_to_velo
-    <root>/training/image_2/000000.png    a small grey image (the converter reads its size)
+    <root>/training/image_2/000000.png    a grey frame of KITTI's size (the converter reads its size)
     <root>/testing/...                    the same without labels
 
 mmdet3d's own converter turns the folder into its info files (:func:`mmjepa.det3d.kitti_infos.create_kitti_infos`).
@@ -107,13 +107,13 @@ def box_surface_points(rng: np.random.Generator, box: LidarBox, density: float) 
     heading, side = np.array([c, s, 0.]), np.array([-s, c, 0.])
     up = np.array([0., 0., 1.])
     centre = np.array([box.x, box.y, -SENSOR_HEIGHT + height / 2])
-    # (normal, first in-face axis and its extent, second axis and its extent) of the five faces seen from above
-    faces = [(heading, side, width, up, height), (-heading, side, width, up, height),
-             (side, heading, length, up, height), (-side, heading, length, up, height),
-             (up, heading, length, side, width)]
+    # (normal, the box's half extent along it, first in-face axis and its extent, second axis and its extent) of
+    # the five faces seen from above
+    faces = [(heading, length / 2, side, width, up, height), (-heading, length / 2, side, width, up, height),
+             (side, width / 2, heading, length, up, height), (-side, width / 2, heading, length, up, height),
+             (up, height / 2, heading, length, side, width)]
     points = []
-    for normal, u, du, v, dv in faces:
-        half = (length if abs(normal @ heading) > 0.5 else width if abs(normal @ side) > 0.5 else height) / 2
+    for normal, half, u, du, v, dv in faces:
         face_centre = centre + normal * half
         if normal @ (-face_centre) <= 0:  # turned away from the sensor at the origin
             continue
@@ -131,7 +131,8 @@ def shadowed(xy: np.ndarray, boxes: Sequence[LidarBox]) -> np.ndarray:
     for box in boxes:
         corners = box.footprint()
         angles = np.arctan2(corners[:, 1], corners[:, 0])
-        near, far = np.hypot(corners[:, 0], corners[:, 1]).min(), np.hypot(corners[:, 0], corners[:, 1]).max()
+        ranges = np.hypot(corners[:, 0], corners[:, 1])
+        near, far = ranges.min(), ranges.max()
         height = box.size[2]
         end = np.inf if height >= SENSOR_HEIGHT else far * SENSOR_HEIGHT / (SENSOR_HEIGHT - height)
         hidden |= (phi >= angles.min()) & (phi <= angles.max()) & (r > near) & (r < end)
@@ -173,7 +174,7 @@ def render_scan(rng: np.random.Generator, num_objects: Tuple[int, int] = (2, 7),
 
 def camera_box(box: LidarBox) -> Tuple[np.ndarray, float, np.ndarray]:
     """The KITTI label of ``box``: bottom centre in the camera frame, ``rotation_y`` and the 2-D image box."""
-    length, width, height = box.size
+    height = box.size[2]
     bottom = VELO_TO_CAM @ np.array([box.x, box.y, -SENSOR_HEIGHT, 1.0])
     rotation_y = float((-box.yaw - np.pi / 2 + np.pi) % (2 * np.pi) - np.pi)
     corners = np.concatenate([np.hstack([box.footprint(), np.full((4, 1), z)]) for z in
@@ -213,6 +214,7 @@ def write_kitti_set(root: str, num_train: int = 200, num_val: int = 60, num_test
     counts = {'Car': 0, 'Pedestrian': 0, 'Cyclist': 0}
     splits = dict(train=range(num_train), val=range(num_train, num_train + num_val), test=range(num_test))
     num_points = []
+    calib = '\n'.join(calib_lines()) + '\n'  # one camera for every scan
     for split, ids in splits.items():
         folder = osp.join(root, 'testing' if split == 'test' else 'training')
         for sub in ('velodyne', 'calib', 'image_2') + (() if split == 'test' else ('label_2',)):
@@ -223,7 +225,7 @@ def write_kitti_set(root: str, num_train: int = 200, num_val: int = 60, num_test
             name = f'{i:06d}'
             points.tofile(osp.join(folder, 'velodyne', name + '.bin'))
             with open(osp.join(folder, 'calib', name + '.txt'), 'w') as f:
-                f.write('\n'.join(calib_lines()) + '\n')
+                f.write(calib)
             image.save(osp.join(folder, 'image_2', name + '.png'))
             if split != 'test':
                 with open(osp.join(folder, 'label_2', name + '.txt'), 'w') as f:
