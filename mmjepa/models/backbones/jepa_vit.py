@@ -9,6 +9,7 @@ from mmpretrain.models.backbones import VisionTransformer
 from mmpretrain.models.utils import resize_pos_embed
 from mmpretrain.registry import MODELS
 
+from ...utils.vit_archs import VIT_ARCHS
 from ..utils import jepa_init_, use_attention
 from ..utils.layout import TokenLayout
 from ..layers.rel_pos_attention import with_rel_pos
@@ -43,18 +44,7 @@ class JEPAViT(TokenEncoder, VisionTransformer):
             ``dict(type='ContextualKeyRPE')``, iRPE on keys), through :class:`RelPosMultiheadAttention`.
         **kwargs: The other arguments of :class:`VisionTransformer`.
     """
-    arch_zoo = {
-        **dict.fromkeys(['t', 'tiny'], dict(embed_dims=192, num_layers=12, num_heads=3, feedforward_channels=768)),
-        **dict.fromkeys(['s', 'small'], dict(embed_dims=384, num_layers=12, num_heads=6, feedforward_channels=1536)),
-        **dict.fromkeys(['b', 'base'], dict(embed_dims=768, num_layers=12, num_heads=12, feedforward_channels=3072)),
-        **dict.fromkeys(['l', 'large'], dict(embed_dims=1024, num_layers=24, num_heads=16,
-                                             feedforward_channels=4096)),
-        **dict.fromkeys(['h', 'huge'], dict(embed_dims=1280, num_layers=32, num_heads=16,
-                                            feedforward_channels=5120)),
-        # vit_giant of the official code: mlp_ratio 48/11 -> 6144.
-        **dict.fromkeys(['g', 'giant'], dict(embed_dims=1408, num_layers=40, num_heads=16,
-                                             feedforward_channels=6144)),
-    }
+    arch_zoo = {alias: dict(settings) for name, settings in VIT_ARCHS.items() for alias in (name[0], name)}
     num_extra_tokens = 0
 
     def __init__(self,
