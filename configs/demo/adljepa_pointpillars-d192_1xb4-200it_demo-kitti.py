@@ -14,7 +14,8 @@ model = dict(
     type='ADLJEPA',
     data_preprocessor={{_base_.data_preprocessor}},
     backbone=dict(type='BEVEncoder', embed_dims={{_base_.bev_channels}}, out_stride={{_base_.bev_stride}},
-                  **_base_.pillar_encoder))
+                  **_base_.pillar_encoder),
+    mask_sampler=dict(type='BEVCellMaskSampler', mask_ratio=0.5))  # the official KITTI ratio
 max_iters = 200
 param_scheduler = [dict(type='OneCycleLRPlainState', eta_max=3e-4, total_steps=max_iters, pct_start=0.4, div_factor=10,
                         by_epoch=False)]

@@ -12,7 +12,7 @@ _UNEXPECTED = re.compile(r"(?:(\w+)\.)?__init__\(\) got an unexpected keyword ar
 
 
 class ConfigKeyError(TypeError):
-    """A config dict gives a class an argument it does not take."""
+    """A config dict gives a class an argument it does not take, or a part without its ``type``."""
 
 
 def accepted_arguments(cls: type) -> List[str]:
@@ -71,6 +71,54 @@ def _dicts_with_key(node, key: str, path: str = '') -> Iterator[Tuple[str, dict]
             yield from _dicts_with_key(v, key, f'{path}[{i}]')
 
 
+def _init_defaults(cls: type) -> dict:
+    """name -> default of the keyword arguments of ``cls`` (through ``**kwargs`` into its parents)."""
+    defaults = {}
+    for klass in inspect.getmro(cls):
+        init = klass.__dict__.get('__init__')
+        if init is None:
+            continue
+        params = inspect.signature(init).parameters.values()
+        for p in params:
+            if p.default is not p.empty:
+                defaults.setdefault(p.name, p.default)
+        if not any(p.kind == p.VAR_KEYWORD for p in params):
+            break
+    return defaults
+
+
+def _typeless_parts(node, registries, path: str = '') -> Iterator[Tuple[str, str, dict]]:
+    """(config path, class name, code default) of each sub-dict without ``type`` whose class builds that part
+    from a code default with a ``type``: an override of a subkey then replaced the default instead of
+    updating it."""
+    if isinstance(node, dict):
+        cls = _resolve(node.get('type'), registries) if 'type' in node else None
+        defaults = _init_defaults(cls) if cls is not None else {}
+        for key, value in node.items():
+            sub_path = f'{path}.{key}' if path else str(key)
+            default = defaults.get(key)
+            if isinstance(value, dict) and 'type' not in value and isinstance(default, dict) and 'type' in default:
+                yield sub_path, cls.__name__, default
+            yield from _typeless_parts(value, registries, sub_path)
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _typeless_parts(value, registries, f'{path}[{i}]')
+
+
+def explain_missing_type(exc: BaseException, cfg) -> Optional[str]:
+    """For mmengine's ``KeyError: cfg or default_args must contain the key "type"``, the config key whose
+    override dropped the code default's ``type``, and the fix; None for any other error."""
+    if not (isinstance(exc, KeyError) and 'must contain the key "type"' in str(exc)):
+        return None
+    scope = cfg.get('default_scope') or 'mmpretrain'
+    registries = _registries(list(dict.fromkeys([scope, 'mmpretrain', 'mmengine'])))
+    for path, owner, default in _typeless_parts(cfg.to_dict() if hasattr(cfg, 'to_dict') else cfg, registries):
+        return (f'{path} has no "type": {owner} builds it from its code default {default!r} only when {path} is '
+                f'absent, so setting a subkey replaced the whole default. Give the full dict, e.g. '
+                f'{path}.type={default["type"]!r} beside your subkeys.')
+    return None
+
+
 def explain_unknown_key(exc: BaseException, cfg) -> Optional[str]:
     """For a ``TypeError`` about an unexpected keyword argument raised while building from ``cfg``, the
     config path, the class, the key and the nearest valid keys; None for any other error."""
@@ -96,12 +144,12 @@ def explain_unknown_key(exc: BaseException, cfg) -> Optional[str]:
 
 @contextlib.contextmanager
 def explain_config_errors(cfg):
-    """Re-raise an unknown-key ``TypeError`` raised inside the block as a :class:`ConfigKeyError` that names the
-    config key to fix (the original error is chained)."""
+    """Re-raise an unknown-key ``TypeError`` or a missing-``type`` ``KeyError`` raised inside the block as a
+    :class:`ConfigKeyError` that names the config key to fix (the original error is chained)."""
     try:
         yield
-    except TypeError as exc:
-        message = explain_unknown_key(exc, cfg)
+    except (TypeError, KeyError) as exc:
+        message = explain_unknown_key(exc, cfg) or explain_missing_type(exc, cfg)
         if message is None:
             raise
         raise ConfigKeyError(message) from exc

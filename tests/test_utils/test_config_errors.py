@@ -42,3 +42,15 @@ def test_other_type_errors_pass_through():
         with explain_config_errors(cfg):
             raise TypeError('unrelated')
     assert not isinstance(info.value, ConfigKeyError)
+
+
+def test_overriding_a_code_default_part_names_the_key_and_the_fix():
+    """An algorithm that builds a part from a code default (a dict with 'type') gets only the overridden subkeys
+    when a config sets one of them: mmengine's bare KeyError becomes the key to complete."""
+    from mmengine.registry import DefaultScope
+    cfg = Config.fromfile(DEMO.replace('ijepa_', 'dmtjepa_'))
+    cfg.model.agg_head = dict(num_heads=2)  # a config without the part, then --cfg-options model.agg_head.num_heads=2
+    with pytest.raises(ConfigKeyError, match=r'model.agg_head has no "type": DMTJEPA builds it from its code '
+                                             r"default \{'type': 'LocalAggHead'\}.*model.agg_head.type="):
+        with explain_config_errors(cfg), DefaultScope.overwrite_default_scope('mmpretrain'):
+            MODELS.build(cfg.model)
