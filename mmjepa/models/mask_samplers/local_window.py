@@ -65,7 +65,14 @@ class LocalWindowMaskSampler:
     def input_size(self) -> Tuple[int, int]:
         return self.height, self.width
 
-    def __call__(self, batch_size: int, generator: Optional[torch.Generator] = None, **kwargs) -> Masks:
+    def __call__(self, batch_size: int, generator: Optional[torch.Generator] = None,
+                 position_generator: Optional[torch.Generator] = None) -> Masks:
+        """Draw the windows and hidden patches of ``batch_size`` images from ``generator`` (torch's global RNG
+        when None), or all from ``position_generator`` when given: nothing here is shared between the ranks or
+        mask groups that draw with their own position generator (the official code draws every window and mask
+        from each GPU's own RNG)."""
+        if position_generator is not None:
+            generator = position_generator
         num = batch_size * self.num_windows
         rows, cols = self.height - self.window_size + 1, self.width - self.window_size + 1
         if self.placement == 'official':  # one set of windows for the batch
