@@ -21,7 +21,8 @@ missing still loads (that base is left out, with a message). There is no dataloa
 and no logging hook (their cost is outside the model; mmengine's logging reads the loss with ``.item()``).
 
 ``--breakdown`` also times the parts of the step that the algorithm's template (:class:`BaseJEPA`) names:
-``sample_masks`` (``mask_groups`` with ``model.mask_group_size``), ``compute_targets`` (the target branch: the EMA encoder's forward, or a fixed operator such
+``sample_masks`` (with ``model.mask_group_size`` and several groups in the benchmarked batch the draws run in
+``mask_groups`` and count in ``rest``), ``compute_targets`` (the target branch: the EMA encoder's forward, or a fixed operator such
 as SAR-JEPA's ROA gradients, and the gather at the target tokens), ``predict_targets`` (context encoder and
 predictor, forward only) and ``update_target`` (the EMA update after the optimizer step; nothing for a fixed
 operator). Each is reported as a median time and as its share of the total step time (CUDA events on GPU, so
@@ -474,8 +475,6 @@ def run_one(cfg, args, batch_size: int) -> Dict:
     parts = BREAKDOWN_PARTS
     if 'masks_for' in vars(type(model)):  # masks drawn from the data (AD-L-JEPA), not by sample_masks
         parts = tuple('masks_for' if name == 'sample_masks' else name for name in parts)
-    elif getattr(model, 'mask_group_size', None) is not None:  # drawn per mask group: mask_groups draws them all
-        parts = tuple('mask_groups' if name == 'sample_masks' else name for name in parts)
     breakdown = StepBreakdown(model, parts if args.breakdown else (), device)
     if cuda:
         events = [torch.cuda.Event(enable_timing=True) for _ in range(args.iters + 1)]
