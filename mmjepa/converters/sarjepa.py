@@ -55,8 +55,8 @@ _RULES = [
 _KERNEL_RE = re.compile(r'^sarfeature(\d+)\.weight_(x1|x2|y1|y2)$')
 _REQUIRED = ('backbone.register_tokens', 'backbone.mask_token', 'backbone.patch_embed.projection.weight',
              'backbone.layers.0.attn.qkv.weight', 'backbone.layers.0.attn.rel_pos.lookup_table_weight',
-             'backbone.ln1.weight', 'predictor.embed.weight', 'predictor.layers.0.attn.qkv.weight', 'predictor.ln1.weight',
-             'predictor.proj.weight')
+             'backbone.ln1.weight', 'predictor.embed.weight', 'predictor.layers.0.attn.qkv.weight',
+             'predictor.ln1.weight', 'predictor.proj.weight')
 _TRAIN_STATE = ('optimizer', 'epoch', 'scaler', 'args')
 
 

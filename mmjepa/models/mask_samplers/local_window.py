@@ -19,9 +19,10 @@ class LocalWindowMaskSampler:
 
     Window positions (``placement``): ``'official'`` (default) draws them once per batch it is called for, as the
     official code (``models_lomar.py``) once per GPU batch (``model.mask_group_size`` makes that batch the official
-    per-GPU one at any number of processes): the tops are the first ``num_windows`` of a random permutation of the valid rows, the
-    lefts likewise of the valid columns, so all images share the windows and no two windows share a top row or a
-    left column. ``'per_sample'`` draws every image's windows independently and uniformly (they may overlap).
+    per-GPU one at any number of processes): the tops are the first ``num_windows`` of a random permutation of the
+    valid rows, the lefts likewise of the valid columns, so all images share the windows and no two windows share a
+    top row or a left column. ``'per_sample'`` draws every image's windows independently and uniformly (they may
+    overlap).
 
     Returns :class:`Masks` with ``context`` [B*W, w*w] (the window's patches, raster order), ``hidden``
     [B*W, w*w], ``targets`` [1, B*W, K] (the hidden patches, in window order) and

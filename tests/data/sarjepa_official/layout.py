@@ -21,8 +21,9 @@ def box_kernels(radius: int) -> dict:
     columns or rows are ones."""
     size = 2 * radius + 1
     halves = {}
-    for name, (rows, cols) in dict(x1=(slice(None), slice(0, radius + 1)), x2=(slice(None), slice(radius, size)),
-                                   y1=(slice(0, radius + 1), slice(None)), y2=(slice(radius, size), slice(None))).items():
+    halves_at = dict(x1=(slice(None), slice(0, radius + 1)), x2=(slice(None), slice(radius, size)),
+                     y1=(slice(0, radius + 1), slice(None)), y2=(slice(radius, size), slice(None)))
+    for name, (rows, cols) in halves_at.items():
         kernel = torch.zeros(1, 1, size, size)
         kernel[..., rows, cols] = 1
         halves[name] = kernel
