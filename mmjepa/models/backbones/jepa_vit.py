@@ -2,7 +2,7 @@
 """The JEPA context/target encoder: mmpretrain's ViT with no class token, a fixed sin-cos position
 embedding and a forward that computes only the kept tokens."""
 import math
-from typing import Optional
+from typing import Optional, Union
 
 import torch
 from mmpretrain.models.backbones import VisionTransformer
@@ -10,7 +10,7 @@ from mmpretrain.models.utils import resize_pos_embed
 from mmpretrain.registry import MODELS
 
 from ...utils.vit_archs import VIT_ARCHS
-from ..utils import jepa_init_, use_attention
+from ..utils import apply_init, use_attention
 from ..utils.layout import TokenLayout
 from ..layers.rel_pos_attention import with_rel_pos
 from .token_encoder import TokenEncoder
@@ -42,6 +42,8 @@ class JEPAViT(TokenEncoder, VisionTransformer):
             relative position only; ``pos_embed`` is then kept, unused, so the key names stay mmpretrain's).
         rel_pos (dict, optional): Relative position of every block's attention (e.g.
             ``dict(type='ContextualKeyRPE')``, iRPE on keys), through :class:`RelPosMultiheadAttention`.
+        init_scheme (str | dict): Named init of the weights (:data:`mmjepa.models.utils.INIT_SCHEMES`; ``'mae'``:
+            SAR-JEPA's official). Defaults to 'ijepa'.
         **kwargs: The other arguments of :class:`VisionTransformer`.
     """
     arch_zoo = {alias: dict(settings) for name, settings in VIT_ARCHS.items() for alias in (name[0], name)}
@@ -55,6 +57,7 @@ class JEPAViT(TokenEncoder, VisionTransformer):
                  num_register_tokens: int = 0,
                  abs_pos: bool = True,
                  rel_pos: Optional[dict] = None,
+                 init_scheme: Union[str, dict] = 'ijepa',
                  init_cfg: Optional[dict] = None,
                  **kwargs):
         if kwargs.pop('with_cls_token', False):
@@ -67,6 +70,7 @@ class JEPAViT(TokenEncoder, VisionTransformer):
         super().__init__(arch=arch, out_type=out_type, with_cls_token=False, init_cfg=init_cfg, **kwargs)
         self.pos_embed.requires_grad_(False)
         self.abs_pos = abs_pos
+        self.init_scheme = init_scheme
         self.init_token_options(self.embed_dims, mask_token, num_register_tokens)
         if rel_pos is not None:
             with_rel_pos(self.layers, rel_pos)
@@ -95,7 +99,7 @@ class JEPAViT(TokenEncoder, VisionTransformer):
         ``'backbone.'`` (context encoder, or a backbone-only file) for an mmjepa pretraining checkpoint."""
         def official_init():
             super(JEPAViT, self).init_weights()
-            jepa_init_(self)
+            apply_init(self, self.init_scheme)
             self.init_token_weights()
             self.pos_embed.data.copy_(self.layout.sincos(self.embed_dims))
 

@@ -22,9 +22,29 @@ def jepa_init_(module: nn.Module, std: float = 0.02) -> None:
                 nn.init.zeros_(m.bias)
 
 
+def mae_init_(module: nn.Module) -> None:
+    """MAE's ``initialize_weights`` (`He et al. <https://arxiv.org/abs/2111.06377>`_), which SAR-JEPA's official code
+    (``models_lomar.py``) keeps: Xavier-uniform on every Linear weight (a fused q/k/v as one matrix), zero biases,
+    LayerNorm 1/0, the patch embedding's Conv2d weight Xavier-uniform as a Linear (on its ``[out, in * p * p]``
+    view; its bias is left as it is). Tokens and iRPE tables keep their own init (std 0.02 / zeros, as the
+    official)."""
+    for m in module.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Conv2d):
+            nn.init.xavier_uniform_(m.weight.data.view(m.weight.shape[0], -1))
+        elif isinstance(m, nn.LayerNorm) and m.elementwise_affine:
+            nn.init.ones_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
 #: ``init_scheme`` name -> ``function(module, **kwargs)``; ``'ijepa'`` is the family's default.
 INIT_SCHEMES: Dict[str, Callable[..., None]] = {
     'ijepa': jepa_init_,
+    'mae': mae_init_,
 }
 
 
