@@ -1,0 +1,197 @@
+# Copyright (c) mmjepa contributors. All rights reserved.
+"""T-JEPA pinned against numbers of the official code (``jose-melo/t-jepa``; tests/data/tjepa_official/,
+PROVENANCE.md there): the jannis configs, shrunk to the fixtures' tiny sizes (every convention kept: blocks,
+heads, init scheme, position rows, loss, schedule, EMA), loaded with the fixtures' official-layout weights through
+the T-JEPA converter, reproduce the official forward pass, loss, gradients and 6 training steps, and the mask
+sampler the official mask distribution."""
+import os.path as osp
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import MODELS
+
+import mmjepa  # noqa: F401
+from mmjepa.converters import convert_tjepa_checkpoint, convert_tjepa_encoder
+from mmjepa.engine.hooks.official_first_step import restore_values, set_first_step
+from mmjepa.engine.schedulers import WarmupCosineLR
+from mmjepa.models.mask_samplers import FeatureSubsetMaskSampler
+from mmjepa.models.mask_samplers.masks import Masks
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from tjepa_official_setup import S, official_state, rows  # noqa: E402
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DEFAULT = osp.join(ROOT, 'configs/tjepa/tjepa_ftt-d64-l16_1xb512-300e_jannis.py')
+OFFICIAL = osp.join(ROOT, 'configs/tjepa/tjepa_ftt-d64-l16_1xb512-300e_jannis_official-index.py')
+FIXTURE = osp.join(ROOT, 'tests/data/tjepa_official/tjepa_official.pt')
+
+
+def tiny_cfg(path: str) -> Config:
+    """The config at ``path`` with the fixtures' sizes and shares (no dropout: the official run had none)."""
+    cfg = Config.fromfile(path)
+    m = cfg.model
+    m.backbone.arch = dict(embed_dims=S['dims'], num_layers=S['layers'], num_heads=S['heads'],
+                           feedforward_channels=S['ff'])
+    m.backbone.tokenizer.update(num_numeric=S['num_numeric'], cardinalities=S['cardinalities'])
+    m.backbone.block_cfg.update(attn_drop=0., drop=0.)
+    m.predictor.update(predictor_dims=S['pred_dims'], depth=S['pred_layers'], num_heads=S['pred_heads'],
+                       mlp_ratio=S['pred_ff'] / S['pred_dims'])
+    m.predictor.block_cfg.update(attn_drop=0., drop=0.)
+    m.mask_sampler.update(context_share=S['ctx_share'], target_share=S['trgt_share'], num_targets=S['num_preds'])
+    m.target_generator.update(momentum=S['ema'], total_steps=S['epochs'] * -(-S['n_rows'] // S['batch']))
+    return cfg
+
+
+def build(path: str, cls_token: str):
+    """The tiny model of ``path`` with the fixtures' weights (official layout -> converter)."""
+    init_default_scope('mmpretrain')
+    cfg = tiny_cfg(path)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    ckpt = {part: official_state(part) for part in ('context_encoder', 'target_encoder', 'predictor')}
+    converted = convert_tjepa_checkpoint(ckpt, cls_token=cls_token)['state_dict']
+    model.load_state_dict(converted, strict=True)
+    return model, cfg
+
+
+def given_masks(model, masks):
+    """Feed ``model`` the fixture's masks, one :class:`Masks` per step."""
+    queue = list(masks)
+    model.masks_for = lambda inputs: queue.pop(0)
+
+
+def rel(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float((a.double() - b.double()).norm() / b.double().norm().clamp_min(1e-30))
+
+
+@pytest.fixture(scope='module')
+def fixture():
+    return torch.load(FIXTURE, weights_only=True)
+
+
+def test_forward_loss_and_gradients(fixture):
+    f = fixture['forward']
+    model, _ = build(OFFICIAL, 'sequence')
+    masks = Masks(context=f['context'], targets=f['targets'])
+    with torch.no_grad():
+        full = model.target_generator.encoder.forward_tokens(f['x'])
+        context = model.backbone.forward_tokens(f['x'], keep=masks.context)
+        pred = model.predictor(context, masks)
+    assert rel(full, f['target_full']) < 1e-5
+    assert rel(context, f['context_out']) < 1e-5
+    assert rel(pred, f['pred']) < 1e-5
+    given_masks(model, [masks])
+    loss = model.loss(f['x'], None)['loss']
+    assert abs(float(loss) - float(f['loss'])) <= 1e-5 * float(f['loss'])
+    loss.backward()
+    params = dict(model.named_parameters())
+    assert set(f['grads']) == {k for k, p in params.items() if p.grad is not None}
+    for key, grad in f['grads'].items():
+        assert rel(params[key].grad, grad) < 1e-4, key
+
+
+def train(model, cfg, fixture_steps, official_first_step: bool):
+    """The fixture's steps: mmengine's optim wrapper and the config's lr schedule (epochs of the fixture's
+    3 batches), the EMA update after each step; with ``official_first_step`` the OfficialFirstStepHook's step 0."""
+    cfg.optim_wrapper.optimizer.lr = S['lr']
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    sched = dict(cfg.param_scheduler[0])
+    assert sched.pop('type') == 'WarmupCosineLR' and sched.pop('convert_to_iter_based')
+    sched.update(warmup=S['warmup_epochs'], begin=0, end=S['epochs'])
+    batches = -(-S['n_rows'] // S['batch'])
+    scheduler = WarmupCosineLR.build_iter_from_epoch(wrapper.optimizer, epoch_length=batches, **sched)
+    x_all = rows(S['n_rows'])
+    given_masks(model, [Masks(context=c, targets=t) for c, t in fixture_steps['masks']])
+    losses = []
+    for step in range(S['steps']):
+        x = x_all[(step % batches) * S['batch']:][:S['batch']]
+        saved = set_first_step(wrapper.optimizer, model.named_parameters()) if official_first_step and not step \
+            else None
+        loss = model.loss(x, None)['loss']
+        wrapper.update_params(loss)
+        model.update_target()
+        if saved is not None:
+            restore_values(wrapper.optimizer, saved)
+        scheduler.step()
+        losses.append(float(loss))
+    return losses
+
+
+@pytest.mark.parametrize('official_first_step', [True, False])
+def test_training_steps(fixture, official_first_step):
+    """Six steps (two epochs of 20 rows, batch 8, the last batch partial; 1 warm-up epoch): the official code
+    as is (step 0 at AdamW's defaults: the OfficialFirstStepHook) and with its first step fixed (mmjepa's
+    default: lr 0)."""
+    ref = fixture['steps_official' if official_first_step else 'steps_fixed']
+    model, cfg = build(OFFICIAL, 'sequence')
+    losses = train(model, cfg, ref, official_first_step)
+    assert torch.allclose(torch.tensor(losses, dtype=torch.float64), ref['losses'], rtol=1e-5, atol=0)
+    for prefix, key in (('backbone.', 'context_encoder'), ('target_generator.encoder.', 'target_encoder')):
+        state = model.state_dict()
+        for name, value in convert_tjepa_encoder(ref[key], 'sequence').items():
+            if name != 'pos_embed':
+                assert rel(state[prefix + name], value) < 1e-5, prefix + name
+    predictor = convert_tjepa_checkpoint(dict(context_encoder=ref['context_encoder'],
+                                              target_encoder=ref['target_encoder'], predictor=ref['predictor']),
+                                         cls_token='sequence')['state_dict']
+    for name, value in predictor.items():
+        if name.startswith('predictor.') and not name.endswith('pos_embed'):
+            assert rel(model.state_dict()[name], value) < 1e-5, name
+
+
+def test_default_config_encodes_rows_as_the_official_encoder(fixture):
+    """The default config (the [CLS] token as a register token, the features on table rows 1..D), loaded through
+    the converter: the official target encoder's feature outputs on the full rows, to 1e-5."""
+    f = fixture['forward']
+    model, _ = build(DEFAULT, 'register')
+    with torch.no_grad():
+        features = model.encoder_to_evaluate().forward_tokens(f['x'])
+    assert features.shape[1] == S['D']
+    assert rel(features, f['target_full'][:, S['n_cls']:]) < 1e-5
+
+
+def mask_frequencies(sampler, batches: int, batch: int = 8):
+    """Per (k_c, k_t) pair the share of batches, per index the share of rows with it in the context / in a
+    target set, and the share of rows whose target sets are all equal."""
+    sizes, ctx, tgt, same = {}, torch.zeros(sampler.num_tokens), torch.zeros(sampler.num_tokens), 0
+    for step in range(batches):
+        m = sampler(batch, torch.Generator().manual_seed(step))
+        key = (m.context.shape[1], m.targets.shape[2])
+        sizes[key] = sizes.get(key, 0) + 1
+        ctx += torch.bincount(m.context.flatten(), minlength=sampler.num_tokens)
+        tgt += torch.bincount(m.targets[0].flatten(), minlength=sampler.num_tokens)
+        same += int((m.targets == m.targets[:1]).all(dim=(0, 2)).sum())
+    rows_ = batches * batch
+    return dict(sizes={k: v / batches for k, v in sizes.items()}, context=ctx / rows_, target=tgt / rows_,
+                identical=same / rows_)
+
+
+@pytest.mark.parametrize('identical', [True, False])
+def test_mask_distribution(fixture, identical):
+    """The sampler of the _official-index config against the official collator's frequencies (2000 batches of 8
+    rows): size pairs, per-index context / target shares within 5 binomial standard errors, identical target
+    sets in every row (the official bug, reproduced by the flag) and in almost none without it."""
+    ref = fixture['masks']
+    sampler = FeatureSubsetMaskSampler(input_size=(S['D'] + S['n_cls'], ), context_share=S['ctx_share'],
+                                       target_share=S['trgt_share'], num_targets=S['num_preds'],
+                                       official_indexing=True, num_cls_tokens=S['n_cls'],
+                                       identical_targets=identical)
+    ours = mask_frequencies(sampler, ref['batches'])
+    n_batches, n_rows = ref['batches'], ref['batches'] * 8
+    assert set(ours['sizes']) == set(ref['sizes'])
+    for key, p in ref['sizes'].items():
+        se = (p * (1 - p) * 2 / n_batches) ** .5
+        assert abs(ours['sizes'][key] - p) < 5 * se + 1e-9, key
+    for kind in ('context', 'target'):
+        p = ref[kind].double()
+        se = (p * (1 - p) * 2 / n_rows).sqrt()
+        assert ((ours[kind].double() - p).abs() <= 5 * se + 1e-9).all(), (kind, ours[kind], p)
+    assert ref['identical'] == 1.0
+    if identical:
+        assert ours['identical'] == 1.0
+    else:
+        assert ours['identical'] < 0.2
