@@ -15,7 +15,7 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 
 import mmjepa  # noqa: F401
-from mmjepa.converters import convert_tjepa_checkpoint, convert_tjepa_encoder
+from mmjepa.converters import convert_tjepa_checkpoint
 from mmjepa.engine.hooks.official_first_step import restore_values, set_first_step
 from mmjepa.engine.schedulers import WarmupCosineLR
 from mmjepa.models.mask_samplers import FeatureSubsetMaskSampler
@@ -54,6 +54,11 @@ def build(path: str, cls_token: str):
     model.init_weights()
     ckpt = {part: official_state(part) for part in ('context_encoder', 'target_encoder', 'predictor')}
     converted = convert_tjepa_checkpoint(ckpt, cls_token=cls_token)['state_dict']
+    own = model.state_dict()
+    for key in [k for k in converted if k.endswith('pos_embed')]:
+        # The fixed tables stay the config's (what is pinned); the converter writes the same ones
+        assert torch.equal(converted[key], own[key]), key
+        converted[key] = own[key]
     model.load_state_dict(converted, strict=True)
     return model, cfg
 
@@ -62,6 +67,17 @@ def given_masks(model, masks):
     """Feed ``model`` the fixture's masks, one :class:`Masks` per step."""
     queue = list(masks)
     model.masks_for = lambda inputs: queue.pop(0)
+
+
+def unpack(packed: dict) -> dict:
+    """A fixture's packed dict of tensors (keys, shapes, one flat tensor) as a dict."""
+    out, start = {}, 0
+    for key, shape in zip(packed['keys'], packed['shapes']):
+        numel = int(torch.Size(shape).numel())
+        out[key] = packed['flat'][start:start + numel].reshape(shape)
+        start += numel
+    assert start == packed['flat'].numel()
+    return out
 
 
 def rel(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -86,11 +102,12 @@ def test_forward_loss_and_gradients(fixture):
     assert rel(pred, f['pred']) < 1e-5
     given_masks(model, [masks])
     loss = model.loss(f['x'], None)['loss']
-    assert abs(float(loss) - float(f['loss'])) <= 1e-5 * float(f['loss'])
+    assert abs(float(loss.detach()) - float(f['loss'])) <= 1e-5 * float(f['loss'])
     loss.backward()
     params = dict(model.named_parameters())
-    assert set(f['grads']) == {k for k, p in params.items() if p.grad is not None}
-    for key, grad in f['grads'].items():
+    grads = unpack(f['grads'])
+    assert set(grads) == {k for k, p in params.items() if p.grad is not None}
+    for key, grad in grads.items():
         assert rel(params[key].grad, grad) < 1e-4, key
 
 
@@ -117,7 +134,7 @@ def train(model, cfg, fixture_steps, official_first_step: bool):
         if saved is not None:
             restore_values(wrapper.optimizer, saved)
         scheduler.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     return losses
 
 
@@ -130,17 +147,22 @@ def test_training_steps(fixture, official_first_step):
     model, cfg = build(OFFICIAL, 'sequence')
     losses = train(model, cfg, ref, official_first_step)
     assert torch.allclose(torch.tensor(losses, dtype=torch.float64), ref['losses'], rtol=1e-5, atol=0)
-    for prefix, key in (('backbone.', 'context_encoder'), ('target_generator.encoder.', 'target_encoder')):
-        state = model.state_dict()
-        for name, value in convert_tjepa_encoder(ref[key], 'sequence').items():
-            if name != 'pos_embed':
-                assert rel(state[prefix + name], value) < 1e-5, prefix + name
-    predictor = convert_tjepa_checkpoint(dict(context_encoder=ref['context_encoder'],
-                                              target_encoder=ref['target_encoder'], predictor=ref['predictor']),
-                                         cls_token='sequence')['state_dict']
-    for name, value in predictor.items():
-        if name.startswith('predictor.') and not name.endswith('pos_embed'):
-            assert rel(model.state_dict()[name], value) < 1e-5, name
+    if not official_first_step:
+        return  # the fixed run's fixture: its losses
+    state = model.state_dict()
+    parts = {k: unpack(ref[k]) for k in ('context_encoder', 'target_encoder', 'predictor')}
+    converted = convert_tjepa_checkpoint(parts, cls_token='sequence')['state_dict']
+    for name, value in converted.items():
+        if name.endswith('pos_embed') or name == 'step':
+            continue
+        ours = state[name]
+        if name.endswith('attn.qkv.bias'):
+            # The key bias has a zero gradient (the softmax ignores it): both codes see float noise there, which
+            # AdamW turns into steps of about lr. Its values agree to that noise; q and v biases to 1e-5.
+            (q, k, v), (q_ref, k_ref, v_ref) = ours.chunk(3), value.chunk(3)
+            assert float((k - k_ref).abs().max()) < 1e-3, name
+            ours, value = torch.cat([q, v]), torch.cat([q_ref, v_ref])
+        assert rel(ours, value) < 1e-5, name
 
 
 def test_default_config_encodes_rows_as_the_official_encoder(fixture):
