@@ -15,7 +15,8 @@ class TJEPA(BaseJEPA):
     encoder (0.996 -> 1) encodes the full row, its output (no further normalisation) is gathered per target
     set; the predictor fills them in; MSE.
 
-    The step is :class:`BaseJEPA`'s template with these defaults; nothing is overridden.
+    The step is :class:`BaseJEPA`'s template with these defaults; nothing is overridden. The encoder's register
+    token (the official ``[CLS]``) is initialised as the official one (:meth:`init_weights`).
 
     Args:
         backbone (dict): :class:`TokenTransformer` with a ``TabularTokenizer``.
@@ -36,3 +37,16 @@ class TJEPA(BaseJEPA):
                  **kwargs):
         super().__init__(backbone=backbone, predictor=predictor, mask_sampler=mask_sampler,
                          target_generator=target_generator, loss=loss, **kwargs)
+
+    def init_weights(self):
+        """:class:`BaseJEPA`'s, then the register tokens (the official ``[CLS]`` tokens outside the layout) get
+        the official ``[CLS]`` value: a tokenizer weight row plus its table row (``TabularTokenizer.init_cls_tokens_``),
+        unless the backbone loads pretrained weights."""
+        super().init_weights()
+        backbone = self.backbone
+        tokens = getattr(backbone, 'register_tokens', None)
+        init_cls = getattr(getattr(backbone, 'tokenizer', None), 'init_cls_tokens_', None)
+        pretrained = isinstance(backbone.init_cfg, dict) and backbone.init_cfg.get('type') == 'Pretrained'
+        if tokens is not None and init_cls is not None and not pretrained:
+            init_cls(tokens)
+            self.target_generator.sync(self.online_modules())

@@ -90,6 +90,17 @@ class TabularTokenizer(BaseModule):
         self.register_buffer('pos_table', table.contiguous() if pos_embed else None, persistent=False)
         self.register_buffer('cardinality', torch.tensor(cardinalities, dtype=torch.long), persistent=False)
 
+    @torch.no_grad()
+    def init_cls_tokens_(self, tokens: torch.Tensor) -> None:
+        """Initialise tokens [1, n, D] that stand for the official ``[CLS]`` tokens outside the layout (the
+        encoder's register tokens) to the official value before the blocks: a weight row
+        (``kaiming_uniform_(a=sqrt(5))``: uniform in +-1/sqrt(D)) plus, with ``pos_embed``, its table row
+        (rows ``0..n-1``, in front of the features' rows from ``pos_offset``)."""
+        bound = 1 / math.sqrt(self.embed_dims)
+        tokens.uniform_(-bound, bound)
+        if self.pos_table is not None:
+            tokens.add_(official_sincos(tokens.shape[1], self.embed_dims).to(tokens))
+
     def check_codes(self, codes: torch.Tensor) -> torch.Tensor:
         """The categorical part of the rows as int64 codes; an error names the first bad column and row."""
         index = codes.long()
