@@ -217,3 +217,57 @@ def test_mask_distribution(fixture, identical):
         assert ours['identical'] == 1.0
     else:
         assert ours['identical'] < 0.2
+
+
+def test_tjepa_init_scheme():
+    """The official init ('tjepa'): q/k/v xavier-uniform and the same in every block of a stack (the official
+    blocks are clones of one layer), zero q/k/v bias; other Linear weights truncated normal 0.02 (per block);
+    the register token starts as the official [CLS] token (a tokenizer weight row plus table row 0)."""
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(DEFAULT)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    for stack in (model.backbone.layers, model.predictor.layers):
+        qkv = stack[0].attn.qkv.weight
+        bound = (6 / (qkv.shape[0] + qkv.shape[1])) ** .5
+        assert float(qkv.abs().max()) <= bound and float(qkv.abs().max()) > 0.9 * bound
+        assert all(torch.equal(layer.attn.qkv.weight, qkv) for layer in stack)
+        assert all(float(layer.attn.qkv.bias.abs().max()) == 0 for layer in stack)
+        fc = [layer.ffn.layers[1].weight for layer in stack]
+        assert not torch.equal(fc[0], fc[1]) and abs(float(torch.cat([w.flatten() for w in fc]).std()) - .02) < .002
+    dims = model.backbone.embed_dims
+    reg = model.backbone.register_tokens[0, 0] - torch.tensor([0., 1.] * (dims // 2))
+    assert float(reg.abs().max()) <= dims ** -.5 and float(reg.std()) > .3 * dims ** -.5
+    assert torch.equal(model.target_generator.encoder.register_tokens, model.backbone.register_tokens)
+
+
+def test_official_first_step_hook():
+    """OfficialFirstStepHook: iteration 0 at lr 1e-3 on every group, weight decay 1e-2 on the groups the official
+    code decays (not 1-D, no 'bias' in the name), the schedule's values back after it; groups that mix both kinds
+    are an error naming paramwise_cfg."""
+    from types import SimpleNamespace
+
+    from mmjepa.engine.hooks import OfficialFirstStepHook
+    init_default_scope('mmpretrain')
+    model, cfg = build(OFFICIAL, 'sequence')
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    names = {id(p): n for n, p in model.named_parameters()}
+    runner = SimpleNamespace(iter=0, model=model, optim_wrapper=wrapper)
+    hook = OfficialFirstStepHook()
+    before = [(g['lr'], g['weight_decay']) for g in wrapper.optimizer.param_groups]
+    hook.before_train_iter(runner, 0)
+    for group in wrapper.optimizer.param_groups:
+        name, p = names[id(group['params'][0])], group['params'][0]
+        assert group['lr'] == 1e-3
+        assert group['weight_decay'] == (0. if 'bias' in name or p.ndim == 1 else 1e-2), name
+    assert any(g['weight_decay'] == 1e-2 for g in wrapper.optimizer.param_groups)
+    hook.after_train_iter(runner, 0)
+    assert [(g['lr'], g['weight_decay']) for g in wrapper.optimizer.param_groups] == before
+    runner.iter = 1
+    hook.before_train_iter(runner, 1)
+    assert [(g['lr'], g['weight_decay']) for g in wrapper.optimizer.param_groups] == before
+    single = SimpleNamespace(iter=0, model=model, optim_wrapper=SimpleNamespace(
+        optimizer=torch.optim.AdamW(model.parameters())))
+    with pytest.raises(ValueError, match='paramwise_cfg'):
+        hook.before_train_iter(single, 0)
