@@ -77,8 +77,9 @@ def convert_tjepa_encoder(state_dict: Mapping, cls_token: str = 'register',
     if cls_token not in CLS_TOKENS:
         raise ValueError(f'cls_token={cls_token!r} must be one of {CLS_TOKENS}')
     if not isinstance(state_dict, Mapping) or 'tokenizer.weight' not in state_dict:
+        found = list(state_dict)[:8] if isinstance(state_dict, Mapping) else type(state_dict).__name__
         raise ValueError('Expected an official T-JEPA encoder state dict (keys tokenizer.weight, '
-                         f'encoder.transformer.layers.0...), got {list(state_dict)[:8] if isinstance(state_dict, Mapping) else type(state_dict).__name__}')
+                         f'encoder.transformer.layers.0...), got {found}')
     sd = _strip_ddp(state_dict)
     extra = [k for k in sd if k.startswith(('feature_type_embedding', 'feature_index_embedding'))]
     if extra:
@@ -243,8 +244,8 @@ def convert_tjepa_checkpoint(ckpt: Mapping, cls_token: str = 'register', backbon
     state_dict.update(('target_generator.encoder.' + k, v) for k, v in target.items())
     if ckpt.get('predictor') is not None:
         found = []
-        state_dict.update(('predictor.' + k, v) for k, v in convert_tjepa_predictor(ckpt['predictor'], cls_token,
-                                                                                   found).items())
+        predictor = convert_tjepa_predictor(ckpt['predictor'], cls_token, found)
+        state_dict.update(('predictor.' + k, v) for k, v in predictor.items())
         dropped.extend(f'predictor.{k}' for k in found)
     state_dict['step'] = torch.zeros((), dtype=torch.long)  # a converted model starts a new run at step 0
     meta.update(encoder='both', has_predictor=ckpt.get('predictor') is not None)

@@ -88,8 +88,8 @@ def test_converter_script_gives_the_official_features(tmp_path):
     from test_tjepa_official import tiny_cfg
     init_default_scope('mmpretrain')
     cfg = tiny_cfg(osp.join(ROOT, 'configs/tjepa/tjepa_ftt-d64-l16_1xb512-300e_jannis.py'))
-    backbone = MODELS.build(dict(cfg.model.backbone, init_cfg=dict(type='Pretrained', checkpoint=str(dst),
-                                                                    prefix='backbone.')))
+    pretrained = dict(type='Pretrained', checkpoint=str(dst), prefix='backbone.')
+    backbone = MODELS.build(dict(cfg.model.backbone, init_cfg=pretrained))
     backbone.init_weights()
     fixture = torch.load(osp.join(ROOT, 'tests/data/tjepa_official/tjepa_official.pt'), weights_only=True)['forward']
     with torch.no_grad():

@@ -3,7 +3,6 @@
 from typing import Optional, Sequence, Union
 
 import torch
-from mmcv.cnn import build_norm_layer
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.registry import MODELS
 from torch import nn

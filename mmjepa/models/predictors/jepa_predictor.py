@@ -97,7 +97,8 @@ class JEPAPredictor(BaseModule):
             self.layers[-1].fsdp_unit = False  # run from its weights (last_layer_on_queries): not an FSDP unit
         if out_head:
             checked = check_block_cfg(block_cfg)
-            self.head = NormLinearNorm(predictor_dims, norm_cfg, checked.get('norm_bias', True), checked.get('drop', 0.))
+            self.head = NormLinearNorm(predictor_dims, norm_cfg, checked.get('norm_bias', True),
+                                       checked.get('drop', 0.))
         else:
             self.head = None
         self.ln1 = final_norm(norm_cfg, predictor_dims, block_cfg)

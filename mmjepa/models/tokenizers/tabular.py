@@ -44,9 +44,9 @@ class TabularTokenizer(BaseModule):
     included); set the encoder's ``abs_pos=False`` with it. ``pos_offset``: the first token takes row
     ``pos_offset`` of the table. The official encoder gives its ``n`` cls tokens rows ``0..n-1`` and the features
     rows ``n..n+D-1``; with the cls token outside the layout (a register token of the encoder, the default
-    config) ``pos_offset=1`` keeps the features on their official rows ``1..D``. Weights are initialised as the official code
-    with ``init_type='trunc_normal'``: ``kaiming_uniform_(a=sqrt(5))`` for the weights and biases, truncated normal
-    (std 0.02) for the embedding tables.
+    config) ``pos_offset=1`` keeps the features on their official rows ``1..D``. Weights are initialised as the
+    official code with ``init_type='trunc_normal'``: ``kaiming_uniform_(a=sqrt(5))`` for the weights and biases,
+    truncated normal (std 0.02) for the embedding tables.
 
     Args:
         num_numeric (int): Numeric columns (first in the row).
