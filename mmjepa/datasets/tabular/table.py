@@ -22,7 +22,7 @@ class TableSchema:
     """What each column of a table is.
 
     Attributes:
-        numeric (list[str]): Numeric feature columns (standardised with the train split's statistics).
+        numeric (list[str]): Numeric feature columns (scaled with the fitted rows' statistics).
         categorical (list[str]): Categorical feature columns (coded by the train split's sorted categories).
         target (str, optional): The label column. task (str): ``'classification'`` or ``'regression'``.
         split (str, optional): A column holding each row's split name (``train`` / ``val`` / ``test``).

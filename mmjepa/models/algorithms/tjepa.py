@@ -9,11 +9,13 @@ from .base import BaseJEPA
 class TJEPA(BaseJEPA):
     """`T-JEPA <https://arxiv.org/abs/2410.05016>`_ (Thimonier et al., ICLR 2025, official code
     ``jose-melo/t-jepa``): each column of a row is a token (:class:`TabularTokenizer`, FT-Transformer style,
-    official sin-cos table) in a :class:`TokenTransformer` with a regularisation (cls) token and the official
-    LN-Linear-LN output head (``out_proj=True``); per row the context is a random subset of the features and
-    each of 4 target sets a random subset of the others (:class:`FeatureSubsetMaskSampler`); the EMA target
+    official sin-cos table) in a :class:`TokenTransformer` of the official post-norm ReLU blocks
+    (``nn.TransformerEncoderLayer``) with a regularisation (cls) token and the official LN-Linear-LN output head
+    (``out_proj=True``); per row the context is a random subset of the features and each of 4 target sets an
+    independent random subset of the others (:class:`FeatureSubsetMaskSampler`); the EMA target
     encoder (0.996 -> 1) encodes the full row, its output (no further normalisation) is gathered per target
-    set; the predictor fills them in; MSE.
+    set; the predictor (the official blocks and head too) fills them in; MSE. By default this is the official
+    code up to its bugs, each fixed with a flag that reproduces it (configs/tjepa/README.md).
 
     The step is :class:`BaseJEPA`'s template with these defaults; nothing is overridden. The encoder's register
     token (the official ``[CLS]``) is initialised as the official one (:meth:`init_weights`).
