@@ -271,3 +271,15 @@ def test_official_first_step_hook():
         optimizer=torch.optim.AdamW(model.parameters())))
     with pytest.raises(ValueError, match='paramwise_cfg'):
         hook.before_train_iter(single, 0)
+
+
+def test_encoder_gradients_are_clamped_and_the_predictors_are_not():
+    """``grad_clamp=1.0`` (the official ``exp_gradient_clipping=1`` hooks on the encoder's parameters): every
+    gradient element of the online encoder within +-1, the predictor's unclamped, the EMA target untouched."""
+    f = torch.load(FIXTURE, weights_only=True)['forward']
+    model, _ = build(DEFAULT, 'register')
+    (1e4 * model.loss(f['x'], None)['loss']).backward()
+    encoder = torch.cat([p.grad.flatten() for p in model.backbone.parameters() if p.grad is not None])
+    predictor = torch.cat([p.grad.flatten() for p in model.predictor.parameters() if p.grad is not None])
+    assert float(encoder.abs().max()) == 1.0 and float(predictor.abs().max()) > 1.0
+    assert all(p.grad is None for p in model.target_generator.encoder.parameters())

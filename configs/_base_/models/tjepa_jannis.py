@@ -8,7 +8,8 @@
 # [sin | cos] positions (base 10000, the features on rows 1..D); the official init ('tjepa': truncated normal
 # 0.02 on Linear / Embedding, PyTorch's xavier_uniform q/k/v shared by the cloned blocks); per row a context of
 # 14-37 % of the features and 4 independent target sets of 16-62 % of the others; EMA target (0.996 -> 1) of the
-# full row, no further normalisation; MSE. configs/tjepa/README.md lists the departures.
+# full row, no further normalisation; MSE; the encoder's gradient elements clamped to +-1 (the official hooks).
+# configs/tjepa/README.md lists the departures.
 num_numeric = 54
 cardinalities = []
 tjepa_arch = dict(embed_dims=64, num_layers=16, num_heads=2, feedforward_channels=64)
@@ -22,6 +23,7 @@ model = dict(
                   block_cfg=dict(norm='post', act_cfg=dict(type='ReLU'), attn_drop=encoder_dropout,
                                  drop=encoder_dropout),
                   init_scheme='tjepa',
+                  grad_clamp=1.0,  # EXP_GRADIENT_CLIPPING: the encoder's gradient elements clamped to +-1
                   tokenizer=dict(type='TabularTokenizer', num_numeric=num_numeric, cardinalities=cardinalities,
                                  num_cls_tokens=0, pos_embed=True, pos_offset=1)),
     predictor=dict(type='JEPAPredictor', predictor_dims=16, depth=16, num_heads=4, mlp_ratio=16.,

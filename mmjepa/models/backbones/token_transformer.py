@@ -1,5 +1,6 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """The modality-agnostic token transformer: any tokenizer, the family's token pipeline, mmpretrain blocks."""
+from functools import partial
 from typing import Optional, Sequence, Union
 
 import torch
@@ -50,6 +51,10 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
         frozen (bool): A fixed feature extractor (ECG-JEPA's attentive probe): no parameter trains, the
             encoder stays in eval mode and :meth:`forward` runs without autograd. Defaults to False.
         with_cp (bool): Activation checkpointing in :meth:`forward_tokens`. Defaults to False.
+        grad_clamp (float, optional): Clamp every gradient element of this encoder's parameters to
+            ``+-grad_clamp`` as it is computed (a hook per parameter: the official T-JEPA
+            ``exp_gradient_clipping``, which clamps the encoder's gradients and not the predictor's).
+            Defaults to None (no clamp).
         init_cfg (dict, optional): ``dict(type='Pretrained', checkpoint=..., prefix=...)`` loads strictly.
     """
     OUT_TYPES = ('raw', 'avg')
@@ -73,6 +78,7 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
                  with_cp: bool = False,
                  out_proj: bool = False,
+                 grad_clamp: Optional[float] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         settings = JEPAViT.arch_zoo[arch.lower()] if isinstance(arch, str) else dict(arch)
@@ -113,6 +119,12 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
         self.frozen = frozen
         if frozen:
             self.requires_grad_(False)
+        if grad_clamp is not None:
+            if not grad_clamp > 0:
+                raise ValueError(f'model.backbone.grad_clamp={grad_clamp} must be positive')
+            for p in self.parameters():
+                if p.requires_grad:
+                    p.register_hook(partial(torch.clamp, min=-float(grad_clamp), max=float(grad_clamp)))
 
     @property
     def layout(self) -> TokenLayout:
