@@ -1,4 +1,4 @@
-# T-JEPA on the breast cancer table shipped with scikit-learn (569 rows, 30 numeric columns; 341 train rows):
+# T-JEPA on the breast cancer table shipped with scikit-learn (569 rows, 30 numeric columns; pretrained on every row):
 # the jannis recipe (width 64, 2 heads, FF 64, LN-Linear-LN; predictor 16 wide, 4 heads; jannis' mask shares;
 # EMA 0.996 -> 1; MSE; every row of the table, MinMax-scaled, in order) with 4 encoder and 4 predictor blocks,
 # batch 64, 50 epochs (5 warm-up): about a minute on one CPU core.
