@@ -9,4 +9,4 @@ model = dict(
     backbone=dict(num_register_tokens=0, tokenizer=dict(num_cls_tokens=1, pos_offset=0)),
     predictor=dict(pos_cfg=dict(offset=0)),
     mask_sampler=dict(official_indexing=True, num_cls_tokens=1, identical_targets=True))
-custom_hooks = [dict(type='OfficialFirstStepHook', lr=1e-3, weight_decay=1e-2)]
+custom_hooks = _base_.custom_hooks + [dict(type='OfficialFirstStepHook', lr=1e-3, weight_decay=1e-2)]

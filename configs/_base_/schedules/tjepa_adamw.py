@@ -3,8 +3,8 @@
 # exp_ipe_scale=1, stepped after each optimizer step: step i runs at lr i / W x lr during the warm-up), 300
 # epochs; no clipping here: the official exp_gradient_clipping=1 clamps the encoder's gradient elements only,
 # which the model config does (model.backbone.grad_clamp=1.0). The official step 0 runs at AdamW's
-# defaults (lr 1e-3, weight decay 1e-2), a bug fixed here (step 0 at lr 0); custom_hooks =
-# [dict(type='OfficialFirstStepHook')] reproduces it (paramwise_cfg splits the groups it needs).
+# defaults (lr 1e-3, weight decay 1e-2), a bug fixed here (step 0 at lr 0); dict(type='OfficialFirstStepHook')
+# appended to custom_hooks reproduces it (paramwise_cfg splits the groups it needs).
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=0.0003658682841082736, weight_decay=0.),
