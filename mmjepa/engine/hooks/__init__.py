@@ -10,7 +10,7 @@ from .target_ema import TargetEMAHook, update_target_after_step
 from .transfer_provenance import TransferProvenanceHook
 
 __all__ = [
-    'CollapseMonitorHook', 'NonFiniteLossHook', 'OfficialFirstStepHook', 'ProvenanceHook', 'RNGStateHook', 'TargetEMAHook',
-    'TransferProvenanceHook', 'feature_std', 'fsdp_update_target', 'jepa_fsdp_wrap_policy', 'rankme',
+    'CollapseMonitorHook', 'NonFiniteLossHook', 'OfficialFirstStepHook', 'ProvenanceHook', 'RNGStateHook',
+    'TargetEMAHook', 'TransferProvenanceHook', 'feature_std', 'fsdp_update_target', 'jepa_fsdp_wrap_policy', 'rankme',
     'update_target_after_step'
 ]
