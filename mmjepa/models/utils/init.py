@@ -55,3 +55,30 @@ def apply_init(module: nn.Module, scheme: Union[str, dict] = 'ijepa') -> None:
     if name not in INIT_SCHEMES:
         raise ValueError(f'init_scheme={scheme!r}: unknown scheme; choose one of {sorted(INIT_SCHEMES)}')
     INIT_SCHEMES[name](module, **kwargs)
+
+
+def tjepa_init_(module: nn.Module, std: float = 0.02, clone_qkv: bool = True) -> None:
+    """The init of the official `T-JEPA <https://arxiv.org/abs/2410.05016>`_ code (``jose-melo/t-jepa``,
+    ``init_type='trunc_normal'``): truncated normal (``std``) on every Linear and Embedding weight, zero Linear
+    biases, LayerNorm 1/0, except the attention's fused q/k/v input projection. ``nn.MultiheadAttention`` keeps
+    it outside any ``nn.Linear``, so the official init leaves PyTorch's: ``xavier_uniform_`` on the [3D, D]
+    weight, zero bias. The official blocks are deep copies of one prototype layer (``nn.TransformerEncoder``
+    clones it), so with ``clone_qkv`` every block of ``module`` starts from the same q/k/v weight.
+    """
+    jepa_init_(module, std)
+    first = None
+    for m in module.modules():
+        if isinstance(m, nn.Embedding):
+            nn.init.trunc_normal_(m.weight, std=std)
+        qkv = getattr(getattr(m, 'attn', None), 'qkv', None)
+        if isinstance(qkv, nn.Linear):
+            if first is None or not clone_qkv:
+                nn.init.xavier_uniform_(qkv.weight)
+                first = qkv.weight
+            else:
+                qkv.weight.data.copy_(first.data)
+            if qkv.bias is not None:
+                nn.init.zeros_(qkv.bias)
+
+
+INIT_SCHEMES['tjepa'] = tjepa_init_
