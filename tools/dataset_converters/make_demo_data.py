@@ -94,8 +94,9 @@ def parse_args(argv=None):
     parser.add_argument('--train-per-class', type=int, default=200)
     parser.add_argument('--val-per-class', type=int, default=250)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--sets', nargs='+', choices=SETS + ('ptbxl', 'tabular', 'objects3d', 'kitti'), default=list(SETS),
-                        help='sets to write (the ImageNet-layout set is always written; ptbxl, the ECG set, '
+    parser.add_argument('--sets', nargs='+', choices=SETS + ('ptbxl', 'tabular', 'objects3d', 'kitti'),
+                        default=list(SETS),
+                        help='sets to write (default: the image sets; ptbxl, the ECG set, '
                              'only when named: it needs neurokit2 and wfdb; tabular, the scikit-learn tables, '
                              'objects3d, the 3DIEBench-layout rotation set of seq-JEPA, and kitti, the LiDAR set of '
                              'AD-L-JEPA (needs mmdet3d), only when named)')
@@ -160,12 +161,14 @@ def main(argv=None):
     common = dict(format_version=FORMAT_VERSION, image_size=args.image_size, seed=args.seed,
                   classes=list(demo_data.CLASSES))
     size = f'{args.image_size}x{args.image_size}, seed {args.seed}'
-    target = write_set(
-        args.out, 'imagenet', dict(common, train_per_class=args.train_per_class, val_per_class=args.val_per_class),
-        lambda d: demo_data.write_classification_set(d, args.train_per_class, args.val_per_class,
-                                                     image_size=args.image_size, seed=args.seed),
-        lambda s: f'Wrote {s["num_train"]} train and {s["num_val"]} val images ({len(demo_data.CLASSES)} classes, '
-                  f'{size})')
+    target = osp.join(args.out, 'imagenet')
+    if 'imagenet' in args.sets:
+        write_set(
+            args.out, 'imagenet', dict(common, train_per_class=args.train_per_class, val_per_class=args.val_per_class),
+            lambda d: demo_data.write_classification_set(d, args.train_per_class, args.val_per_class,
+                                                         image_size=args.image_size, seed=args.seed),
+            lambda s: f'Wrote {s["num_train"]} train and {s["num_val"]} val images ({len(demo_data.CLASSES)} classes, '
+                      f'{size})')
     if 'ade' in args.sets:
         write_set(
             args.out, 'ade', dict(common, num_train=args.dense_train, num_val=args.dense_val, layout='ade20k'),
