@@ -157,4 +157,4 @@ def test_make_demo_data_writes_the_sar_set(tmp_path):
     cmd += ['--sar-display', 'log']
     third = subprocess.run(cmd, capture_output=True, text=True, check=True)
     assert 'log display' in third.stdout and _digest(root) != digest
-    assert sorted(os.listdir(tmp_path)) == ['imagenet', 'sar']  # no temporary folder left behind
+    assert sorted(os.listdir(tmp_path)) == ['sar']  # no temporary folder left behind

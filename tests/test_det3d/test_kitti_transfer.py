@@ -186,7 +186,7 @@ def test_make_demo_data_writes_the_kitti_set_with_infos(tmp_path):
     assert infos['metainfo']['info_version'] == '1.1' and len(infos['data_list']) == 5
     second = subprocess.run(cmd, capture_output=True, text=True, check=True)
     assert 'kitti already holds' in second.stdout
-    assert sorted(p.name for p in tmp_path.iterdir()) == ['imagenet', 'kitti']  # no temporary folder left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['kitti']  # no temporary folder left behind
 
 
 def test_pretraining_augmentation_is_seeded_per_scan_whatever_the_worker_order(kitti_root):
