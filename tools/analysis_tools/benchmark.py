@@ -33,9 +33,10 @@ default on CUDA and with ``--amp`` on CPU; fp32 ``OptimWrapper`` otherwise (``--
 wrapper type (``OptimWrapper``, ``AmpOptimWrapper`` or ``BF16OptimWrapper``) is replaced accordingly; its
 optimizer and other settings are kept.
 
-``--compile`` compiles the encoders and the predictor (``IJEPA.compile_networks``, ``dynamic=True``); a
-dict-valued ``compile`` in the config gives its arguments. (mmengine's own ``compile=True`` compiles the
-whole ``train_step``, which dynamo fails on at the optimizer step with torch 2.13 and mmengine 0.10.7.)
+``--compile`` compiles every transformer block, one by one, as ``tools/train.py --compile`` does
+(:func:`mmjepa.engine.compile.compile_blocks`); a dict-valued ``compile`` in the config gives its arguments.
+(mmengine's own ``compile=True`` compiles the whole ``train_step``, which dynamo fails on at the optimizer step
+with torch 2.13 and mmengine 0.10.7.)
 
 FLOPs are counted, not estimated: the first warm-up step runs under
 ``torch.utils.flop_counter.FlopCounterMode``, which adds up the FLOPs of every matmul, convolution and
@@ -92,7 +93,7 @@ def parse_args(argv=None):
     amp.add_argument('--amp', action='store_true', help='bf16 autocast (BF16OptimWrapper); default on CUDA')
     amp.add_argument('--no-amp', action='store_true', help='fp32 even on CUDA')
     parser.add_argument('--compile', action='store_true',
-                        help='torch.compile the encoders and the predictor (IJEPA.compile_networks)')
+                        help='torch.compile each transformer block (mmjepa.engine.compile.compile_blocks)')
     parser.add_argument('--threads', type=int, default=None, help='torch.set_num_threads (CPU)')
     parser.add_argument('--peak-tflops', type=float, default=None,
                         help='device peak for the MFU, TFLOP/s (default: bf16 dense peak from a table)')
@@ -429,10 +430,10 @@ def run_one(cfg, args, batch_size: int) -> Dict:
     model, optim_wrapper, wrapper_name, use_amp = build(cfg, args, device)
     train_step = model.train_step
     if args.compile:
-        # The encoders and the predictor (IJEPA.compile_networks), not mmengine's whole train_step: dynamo
+        # Each transformer block, as training does (CompileBlocksHook), not mmengine's whole train_step: dynamo
         # cannot trace mmengine's optimizer param groups (torch 2.13), and the optimizer is already fused.
-        compile_cfg = cfg.get('compile', None)
-        model.compile_networks(**(dict(compile_cfg) if isinstance(compile_cfg, dict) else {}))
+        from mmjepa.engine.compile import compile_blocks, compile_options
+        compile_blocks(model, **(compile_options(cfg.get('compile', None)) or {}))
     data, input_kind = make_batch(model, batch_size, device, args.seed, cfg)
     inputs = data['inputs']
     if isinstance(inputs, dict):  # named tensors (ACT-JEPA): the first one's shape
