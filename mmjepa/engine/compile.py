@@ -82,5 +82,3 @@ def dynamo_counts() -> dict:
     from torch._dynamo.utils import counters
     return dict(graph_breaks=sum(counters['graph_break'].values()),
                 unique_graphs=counters['stats'].get('unique_graphs', 0))
-
-
