@@ -10,6 +10,7 @@ from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLay
 from mmpretrain.models.utils import MultiheadAttention
 from mmpretrain.registry import MODELS
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from ..mask_samplers.masks import Masks
 from ..utils import gather_tokens, jepa_init_, use_attention
@@ -57,6 +58,9 @@ class JEPAPredictor(BaseModule):
         mlp_ratio (float): Hidden width of the MLP relative to ``predictor_dims``. Defaults to 4.
         drop_path_rate (float): Stochastic depth, linear over the blocks. Defaults to 0.
         norm_cfg (dict): Norm layers. Defaults to LayerNorm with eps 1e-6.
+        with_cp (bool): Activation checkpointing of every block when gradients flow: the blocks' activations
+            (the largest at ViT-H, where the predictor runs on T x B sequences) are recomputed in the backward
+            pass instead of kept. Same results. Defaults to False.
     """
 
     def __init__(self,
@@ -68,9 +72,11 @@ class JEPAPredictor(BaseModule):
                  mlp_ratio: float = 4.,
                  drop_path_rate: float = 0.,
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.layout = layout
+        self.with_cp = with_cp
         num_patches = layout.num_tokens
         self.embed = nn.Linear(embed_dims, predictor_dims)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dims))
@@ -114,7 +120,13 @@ class JEPAPredictor(BaseModule):
         x = x.repeat(num_blocks, 1, 1)
         queries = self.mask_token + gather_tokens(pos, target_idx)
         x = torch.cat([x, queries], dim=1)
+        recompute = self.with_cp and torch.is_grad_enabled()
         for layer in self.layers[:-1]:
-            x = layer(x)
-        x = last_layer_on_queries(self.layers[-1], x, num_target) if len(self.layers) else x[:, -num_target:]
+            x = checkpoint(layer, x, use_reentrant=False) if recompute else layer(x)
+        if not len(self.layers):
+            x = x[:, -num_target:]
+        elif recompute:
+            x = checkpoint(last_layer_on_queries, self.layers[-1], x, num_target, use_reentrant=False)
+        else:
+            x = last_layer_on_queries(self.layers[-1], x, num_target)
         return self.proj(self.ln1(x))
