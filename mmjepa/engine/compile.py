@@ -10,9 +10,11 @@ Why per block, not per network or per training step:
 - **Compile time.** The blocks of a network share one code object (``TransformerEncoderLayer.forward``); with
   dynamo's inlining of built-in modules the compiled graph is reused across blocks of the same shape.
 - **Stable graphs.** What changes each step stays outside the compiled regions: the step counter, the EMA
-  momentum, the numpy mask sampler, the optimizer (already one fused kernel). With ``dynamic=None`` (default)
-  dynamo recompiles a block once, at the first step whose masks give another token count, and marks only the
-  dimensions that changed dynamic; ``dynamic=True`` makes every dimension symbolic from the start.
+  momentum, the numpy mask sampler, the optimizer (already one fused kernel). The token counts change with
+  every mask draw, so the blocks are compiled with ``dynamic=True`` (default): the sequence and batch sizes are
+  symbolic from the first step, and the widths, which meet the (static) weights, are specialised. With
+  ``dynamic=None`` dynamo would recompile each block kind once more, at the first step whose masks change its
+  token count (measured: 6 graphs, then 8 at the third step of the tiny test model).
 
 What is compiled: every module that is an instance of ``block_types`` (default: mmpretrain's
 ``TransformerEncoderLayer``, which mmjepa's blocks subclass) and is entered through its ``forward``. Blocks run
@@ -53,7 +55,7 @@ def compile_blocks(model: nn.Module, block_types: Optional[Iterable] = None, **c
     if is_model_wrapper(model):
         model = model.module
     types = resolve_block_types(block_types)
-    compile_kwargs.setdefault('dynamic', None)
+    compile_kwargs.setdefault('dynamic', True)
     count = 0
     for module in model.modules():
         if isinstance(module, types):
