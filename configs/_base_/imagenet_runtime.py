@@ -7,3 +7,8 @@
 #                   max_keep_ckpts=2, save_last=False, backend_args=dict(backend='atomic_local'))]
 _base_ = ['./default_runtime.py']
 custom_hooks = [hook for hook in _base_.custom_hooks if hook['type'] != 'CheckpointHook']
+# DDP: gradients are views of the all-reduce buckets (no second copy of them: ~2.4 GiB at ViT-H in fp32), and the
+# graph is static (every trained parameter gets a gradient every step, in the same order: I-JEPA, DMT-JEPA,
+# EC-IJEPA), so DDP skips the per-step search for unused parameters and can reorder its buckets after the first
+# step. Tested with 2 gloo processes (tests/test_fault_injection/test_ddp_options.py).
+model_wrapper_cfg = dict(type='MMDistributedDataParallel', gradient_as_bucket_view=True, static_graph=True)
