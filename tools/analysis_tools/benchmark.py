@@ -101,6 +101,9 @@ def parse_args(argv=None):
     parser.add_argument('--breakdown', action='store_true',
                         help='also time the mask draw, the target branch (EMA encoder or fixed operator), the '
                              'context branch and the target update, as shares of the step')
+    parser.add_argument('--optimizer-overhead', action='store_true',
+                        help='only count the parameter groups and time the optimizer step\'s host work for them '
+                             '(the model is built on the meta device: any size, no memory, no training step)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='write the results as JSON to this file')
     parser.add_argument('--quiet', action='store_true', help='no per-step progress lines')
@@ -223,9 +226,13 @@ def build(cfg, args, device: torch.device):
     model_cfg = copy.deepcopy(cfg.model)
     if cfg.get('data_preprocessor') is not None:
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
-    model = MODELS.build(model_cfg)
-    model.init_weights()
-    model = model.to(device)
+    if getattr(args, 'optimizer_overhead', False):  # the structure only: parameters on the meta device
+        with torch.device('meta'):
+            model = MODELS.build(model_cfg)
+    else:
+        model = MODELS.build(model_cfg)
+        model.init_weights()
+        model = model.to(device)
     model.train()
 
     wrapper_cfg = copy.deepcopy(cfg.optim_wrapper)
@@ -423,6 +430,47 @@ def current_rss_mib() -> float:
         return float('nan')
 
 
+def optimizer_host_overhead(optimizer: torch.optim.Optimizer, device: torch.device, repeats: int = 50) -> Dict:
+    """The host time of ``optimizer.step()`` for its parameter groups: the same optimizer class, groups and
+    hyper-parameters, and as many tensors per group, each of one element on ``device``, so that the arithmetic is
+    negligible and what is timed is the work per group and per tensor on the host (Python, dispatch, and on a GPU
+    the kernel launches): what stays on the host's critical path when the device runs ahead."""
+    groups = []
+    for group in optimizer.param_groups:
+        params = [torch.zeros(1, device=device, requires_grad=True) for p in group['params'] if p.requires_grad]
+        if params:
+            groups.append(dict({k: v for k, v in group.items() if k != 'params'}, params=params))
+    probe = type(optimizer)(groups)
+    for group in groups:
+        for p in group['params']:
+            p.grad = torch.ones_like(p)
+    times = []
+    for i in range(repeats + 5):
+        t0 = time.perf_counter()
+        probe.step()
+        times.append(time.perf_counter() - t0)
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+    return dict(param_groups=len(groups), trained_tensors=sum(len(g['params']) for g in groups),
+                optimizer_step_host_ms=1e3 * statistics.median(times[5:]))
+
+
+def run_optimizer_overhead(cfg, args) -> Dict:
+    """``--optimizer-overhead``: the config's model built on the meta device, its optim wrapper, and the host
+    time of an optimizer step for those parameter groups (:func:`optimizer_host_overhead`)."""
+    device = torch.device(args.device)
+    model, optim_wrapper, wrapper_name, _ = build(cfg, args, device)
+    row = dict(algorithm=type(model).__name__, optim_wrapper=wrapper_name,
+               constructor=cfg.optim_wrapper.get('constructor', 'DefaultOptimWrapperConstructor'),
+               optimizer=type(optim_wrapper.optimizer).__name__,
+               trained_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
+               **optimizer_host_overhead(optim_wrapper.optimizer, device))
+    log(f"{row['algorithm']}: {row['param_groups']} parameter groups ({row['constructor']}), "
+        f"{row['trained_tensors']} trained tensors, optimizer step host time {row['optimizer_step_host_ms']:.2f} ms "
+        f"({row['optimizer']}, {device_name(device)})")
+    return row
+
+
 def run_one(cfg, args, batch_size: int) -> Dict:
     """Build, warm up, time ``args.iters`` steps at one batch size; returns the result row."""
     device = torch.device(args.device)
@@ -518,6 +566,7 @@ def run_one(cfg, args, batch_size: int) -> Dict:
         input_shape=input_shape,
         input_dtype=str((inputs[0] if isinstance(inputs, list) else inputs).dtype).replace('torch.', ''),
         optim_wrapper=wrapper_name,
+        param_groups=len(optim_wrapper.optimizer.param_groups),
         iters=args.iters,
         warmup=max(args.warmup, 1),
         step_time_median_s=median,
@@ -571,7 +620,9 @@ def main(argv=None):
                    [args.batch_size or default_batch_size(cfg)])
 
     rows = []
-    if len(batch_sizes) == 1:
+    if args.optimizer_overhead:
+        rows.append(run_optimizer_overhead(cfg, args))
+    elif len(batch_sizes) == 1:
         rows.append(run_one(cfg, args, batch_sizes[0]))
     else:  # one subprocess per batch size: clean peak memory, and an OOM does not end the sweep
         argv = list(sys.argv[1:] if argv is None else argv)
@@ -589,7 +640,8 @@ def main(argv=None):
                     rows.append(dict(batch_size=bs, error=f'exit status {proc.returncode} (out of memory?)'))
 
     for row in rows:
-        log(format_row(row))
+        if not args.optimizer_overhead:
+            log(format_row(row))
     result = dict(
         config=args.config,
         cfg_options=args.cfg_options,
