@@ -418,6 +418,11 @@ def device_name(device: torch.device) -> str:
     return f'{cpu} ({os.cpu_count()} logical cores, torch threads {torch.get_num_threads()})'
 
 
+def dynamo_counts() -> Dict[str, int]:
+    from mmjepa.engine.compile import dynamo_counts as counts
+    return counts()
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.  # Linux: KiB
 
@@ -517,6 +522,7 @@ def run_one(cfg, args, batch_size: int) -> Dict:
         if not args.quiet:
             log(f'bs {batch_size} warm-up {i + 1}/{max(args.warmup, 1)}: {time.perf_counter() - t0:.3f} s')
 
+    dynamo_after_warmup = dynamo_counts() if args.compile else None
     # Timed steps: CUDA events around each step, one synchronisation at the end (the host runs ahead as in
     # training); perf_counter on CPU.
     times: List[float] = []
@@ -586,6 +592,9 @@ def run_one(cfg, args, batch_size: int) -> Dict:
         peak_tflops=peak,
         mfu=None if (flops_per_step is None or peak is None) else flops_per_step / median / (peak * 1e12),
         breakdown=breakdown.summary(times) if args.breakdown else None,
+        dynamo=None if dynamo_after_warmup is None else dict(
+            graph_breaks=dynamo_counts()['graph_breaks'], graphs_after_warmup=dynamo_after_warmup['unique_graphs'],
+            graphs_compiled_in_timed_steps=dynamo_counts()['unique_graphs'] - dynamo_after_warmup['unique_graphs']),
     )
     return row
 
@@ -600,6 +609,9 @@ def format_row(row: Dict) -> str:
     text = (f"bs {row['batch_size']}: {row['samples_per_s']:.2f} {kind}/s, median step "
             f"{1e3 * row['step_time_median_s']:.1f} ms, peak mem {row['peak_mem_mib']:.0f} MiB "
             f"({row['peak_mem_kind']}), {gflops} GFLOPs/{kind[:-1]} (fwd+bwd){tflops}{mfu}")
+    if row.get('dynamo'):
+        text += (f"; dynamo: {row['dynamo']['graphs_after_warmup']} graphs, {row['dynamo']['graph_breaks']} graph "
+                 f"breaks, {row['dynamo']['graphs_compiled_in_timed_steps']} recompiled in the timed steps")
     if row.get('breakdown'):
         text += '; ' + ', '.join(f"{name} {100 * part['share_of_step']:.1f}%"
                                  + (f" ({1e3 * part['median_s']:.1f} ms)" if 'median_s' in part else '')
