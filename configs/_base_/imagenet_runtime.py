@@ -1,12 +1,12 @@
 # Runtime of the ImageNet pretraining recipes: the default runtime, with checkpoints as the official I-JEPA code
-# writes them, once per epoch (`default_hooks.checkpoint`, interval 1). The default runtime's extra checkpoint every
-# 500 iterations is left out: a ViT-H checkpoint is ~10 GB (online and EMA encoders, predictor, AdamW moments),
-# written synchronously, and an epoch of the in1k ViT-H recipe is 625 iterations, so it would write 2.25 of them per
-# epoch. For preemptible jobs add it back, e.g. with an interval of a few hundred iterations:
-#   custom_hooks = [*_base_.custom_hooks, dict(type='CheckpointHook', by_epoch=False, interval=300,
-#                   max_keep_ckpts=2, save_last=False, backend_args=dict(backend='atomic_local'))]
+# writes them, once per epoch (`default_hooks.checkpoint`, interval 1). The default runtime's iteration checkpoint
+# (`custom_hooks.0`, every 500 iterations there) is kept, atomic, but off (interval -1, mmengine's "never"): a ViT-H
+# checkpoint is ~10 GB (online and EMA encoders, predictor, AdamW moments), written synchronously, and an epoch of
+# the in1k ViT-H recipe is 625 iterations, so it wrote 2.25 of them per epoch. For preemptible jobs turn it on,
+# e.g. `--cfg-options custom_hooks.0.interval=300`.
 _base_ = ['./default_runtime.py']
-custom_hooks = [hook for hook in _base_.custom_hooks if hook['type'] != 'CheckpointHook']
+custom_hooks = [dict(hook, interval=-1) if hook['type'] == 'CheckpointHook' else hook
+                for hook in _base_.custom_hooks]
 # DDP: gradients are views of the all-reduce buckets (no second copy of them: ~2.4 GiB at ViT-H in fp32), and the
 # graph is static (every trained parameter gets a gradient every step, in the same order: I-JEPA, DMT-JEPA,
 # EC-IJEPA), so DDP skips the per-step search for unused parameters and can reorder its buckets after the first
