@@ -8,7 +8,9 @@
 #                        (default: ../shared/wheels next to the repository, when present)
 #
 # mmcv 2.1.0 has no wheel on PyPI: it is built from source with its compiled ops (20-30 min on 2 cores)
-# unless the wheelhouse holds a wheel built for the same torch.
+# unless the wheelhouse holds a wheel built for the same torch. With a CUDA torch and a visible GPU, mmcv must have
+# its CUDA ops (AD-L-JEPA's voxelisation, the rotated IoU, the detection transfers): a CPU-only build (the
+# wheelhouse's) is rebuilt from source with FORCE_CUDA=1 (needs nvcc: CUDA_HOME), and the script says so.
 set -euo pipefail
 PYTHON=${PYTHON:-python3}
 TORCH_VERSION=${TORCH_VERSION:-2.13.0}
@@ -38,11 +40,33 @@ else
   "${PIP[@]}" "torch===$TORCH_VERSION" "torchvision===$TORCHVISION_VERSION"
 fi
 
+# A CUDA torch on a machine with a GPU needs mmcv's CUDA ops.
+MMCV_CUDA=0
 if has <<'PY'
+import torch
+assert torch.version.cuda and torch.cuda.is_available()
+PY
+then MMCV_CUDA=1; fi
+
+if has <<PY
 import mmcv, mmcv.ops
 assert mmcv.__version__ == '2.1.0'
+if $MMCV_CUDA:
+    from mmcv.ops import get_compiling_cuda_version
+    assert get_compiling_cuda_version() not in ('not available', None), 'a CPU-only mmcv build'
 PY
-then step "mmcv 2.1.0 with compiled ops already installed"
+then step "mmcv 2.1.0 with compiled ops already installed$([ $MMCV_CUDA = 1 ] && echo ' (CUDA ops)')"
+elif [ $MMCV_CUDA = 1 ]; then
+  step "mmcv 2.1.0 for CUDA torch: building from source with its CUDA ops (FORCE_CUDA=1; the wheel cache holds" \
+       "CPU builds only; 10-30 minutes)"
+  MMCV_WITH_OPS=1 FORCE_CUDA=1 "${PIP[@]}" --no-build-isolation --no-binary mmcv --no-cache-dir --force-reinstall \
+    --no-deps "mmcv==2.1.0"
+  has <<'PY' || { echo "[install] error: mmcv was built without its CUDA ops (check nvcc / CUDA_HOME)." >&2; exit 1; }
+import mmcv.ops
+from mmcv.ops import get_compiling_cuda_version
+assert get_compiling_cuda_version() not in ('not available', None)
+PY
+  step "mmcv 2.1.0 CUDA ops: built for CUDA $("$PYTHON" -c 'from mmcv.ops import get_compiling_cuda_version as v; print(v())')"
 else
   links=()
   if [ -d "$WHEELHOUSE" ] && [ "$TORCH_VERSION" = "2.13.0" ]; then

@@ -1,7 +1,8 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """Train a model from a config: mmjepa pretraining, or mmpretrain / mmseg / mmdet transfer.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT] | --resume-or-start] [--amp] [--cfg-options k=v ...]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT] | --resume-or-start] [--amp] [--compile]
+        [--cfg-options k=v ...]
 
 The config's ``default_scope`` decides which library's registries are used. Distributed runs go through
 ``tools/dist_train.sh`` (torchrun) or ``tools/slurm_train.sh``.
@@ -35,6 +36,9 @@ def parse_args():
     parser.add_argument('--amp', action='store_true',
                         help='bf16 autocast: an OptimWrapper becomes mmjepa\'s BF16OptimWrapper (GPU or CPU); '
                              'AmpOptimWrapper (bf16 unless its dtype says otherwise) and BF16OptimWrapper are kept')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the transformer blocks one by one (CompileBlocksHook); the config\'s '
+                             '`compile` key (True or a dict of torch.compile arguments) does the same')
     parser.add_argument('--auto-scale-lr', action='store_true', help='scale the lr by the actual batch size')
     parser.add_argument('--no-pin-memory', action='store_true', help='do not pin memory in the dataloaders')
     parser.add_argument('--no-persistent-workers', action='store_true', help='do not keep dataloader workers')
@@ -79,6 +83,21 @@ def check_fsdp(cfg: Config) -> None:
                          'strategy.model_wrapper or model_wrapper_cfg); see docs/performance.md, section FSDP')
 
 
+def use_block_compile(cfg: Config) -> Config:
+    """Turn the config's ``compile`` key (mmengine's name) into mmjepa's :class:`CompileBlocksHook`, which
+    compiles each transformer block (DDP keeps overlapping the all-reduce with the backward pass), and remove the
+    key: mmengine's own ``compile`` compiles the whole ``train_step``, which fails at the optimizer step."""
+    from mmjepa.engine.compile import compile_options
+    options = compile_options(cfg.pop('compile', None))
+    if options is None:
+        return cfg
+    hooks = list(cfg.get('custom_hooks', []))
+    if not any(h.get('type') == 'CompileBlocksHook' for h in hooks):
+        hooks.append(dict(type='CompileBlocksHook', **options))
+    cfg.custom_hooks = hooks
+    return cfg
+
+
 def merge_args(cfg: Config, args) -> Config:
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -96,6 +115,9 @@ def merge_args(cfg: Config, args) -> Config:
             cfg.optim_wrapper.type = 'BF16OptimWrapper'
         elif wrapper == 'AmpOptimWrapper':
             cfg.optim_wrapper.setdefault('dtype', 'bfloat16')  # mmengine's default would be fp16
+    if args.compile and not cfg.get('compile'):
+        cfg.compile = True
+    use_block_compile(cfg)
     if args.resume is not None and args.resume_or_start:
         raise ValueError('give --resume [CKPT] or --resume-or-start, not both')
     if args.resume == 'auto' or args.resume_or_start:

@@ -3,7 +3,7 @@ _base_ = [
     '../_base_/models/ijepa_vit-base-p16.py',
     '../_base_/datasets/imagenet_bs128_ijepa.py',
     '../_base_/schedules/ijepa_adamw.py',
-    '../_base_/default_runtime.py',
+    '../_base_/imagenet_runtime.py',
 ]
 optim_wrapper = dict(type='BF16OptimWrapper')  # bf16 autocast, no loss scaling (no host sync)
 # Masks drawn per 256 images, this recipe's per-GPU batch (the official code releases no ViT-B/L config).

@@ -225,6 +225,38 @@ def test_nonfinite_loss_stops_every_rank(tmp_path, monkeypatch):
                                              outputs=dict(loss=torch.tensor(0.5)))
 
 
+class _NoSync(torch.Tensor):
+    """A loss that fails the test when the host reads it (a device synchronisation on a GPU)."""
+
+    def _read(self, *args):
+        raise AssertionError('the hook read a loss on the host')
+
+    __bool__ = __float__ = __int__ = item = tolist = _read
+
+
+def test_nonfinite_loss_read_every_interval_without_reading_the_losses(tmp_path):
+    """Recorded on the device each step, read every ``interval`` steps; the message names the bad step."""
+    hook = NonFiniteLossHook(interval=4)
+    for it, value in [(1, 0.5), (2, math.nan), (3, 0.25)]:  # no read, no raise before iteration 4
+        hook.after_train_iter(fake_runner(None, it, str(tmp_path)), it - 1,
+                              outputs=dict(loss=torch.tensor(value).as_subclass(_NoSync)))
+    with pytest.raises(FloatingPointError, match=r'iteration 2 \(epoch 1\): loss=nan'):
+        hook.after_train_iter(fake_runner(None, 4, str(tmp_path)), 3, outputs=dict(loss=torch.tensor(0.5)))
+    hook.after_train_iter(fake_runner(None, 8, str(tmp_path)), 7, outputs=dict(loss=torch.tensor(0.5)))  # clean
+    with pytest.raises(ValueError, match='interval'):
+        NonFiniteLossHook(interval=0)
+
+
+def test_nonfinite_loss_read_before_every_save(tmp_path):
+    """Whatever the interval, a save reads the record first: no checkpoint of diverged weights."""
+    hook = NonFiniteLossHook(interval=1000)
+    hook.after_train_iter(fake_runner(None, 5, str(tmp_path)), 4, outputs=dict(loss=torch.tensor(math.inf)))
+    hook.after_train_iter(fake_runner(None, 6, str(tmp_path)), 5, outputs=dict(loss=torch.tensor(0.5)))
+    with pytest.raises(FloatingPointError, match=r'iteration 5 \(epoch 1\): loss=inf'):
+        hook.before_save_checkpoint(fake_runner(None, 6, str(tmp_path)), checkpoint={})
+    hook.before_save_checkpoint(fake_runner(None, 7, str(tmp_path)), checkpoint={})  # a clean record saves
+
+
 NAN_INJECTOR = '''
 import hashlib
 

@@ -205,3 +205,18 @@ def test_benchmark_adljepa_lidar_scans(tmp_path):
     assert row['algorithm'] == 'ADLJEPA' and row['input_kind'] == 'scans'
     assert row['input_shape'] == [5000, 4] and row['input_dtype'] == 'float32'
     assert row['samples_per_s'] > 0 and row['breakdown']['masks_for']['median_s'] > 0
+
+
+def test_optimizer_overhead_counts_groups_on_the_meta_device(tmp_path):
+    """--optimizer-overhead: the demo model on the meta device, its groups and the optimizer step's host time;
+    the config's constructor merges mmengine's one group per tensor into 2."""
+    rows = []
+    for options in ([], ['--cfg-options', 'optim_wrapper.constructor=FrozenSummaryOptimWrapperConstructor']):
+        out = tmp_path / f'overhead{len(rows)}.json'
+        load_tool('benchmark').main([DEMO, '--optimizer-overhead', '--device', 'cpu', '--out', str(out), *options])
+        (row, ) = json.loads(out.read_text())['results']
+        rows.append(row)
+    merged, per_tensor = rows
+    assert merged['param_groups'] == 2 and per_tensor['param_groups'] == per_tensor['trained_tensors'] > 50
+    assert merged['trained_tensors'] == per_tensor['trained_tensors']
+    assert merged['optimizer'] == 'AdamW' and merged['optimizer_step_host_ms'] > 0

@@ -77,6 +77,24 @@ def test_fsdp_check_leaves_other_models_and_ddp_alone():
     train.check_fsdp(cfg)  # a transfer model may use FSDP with any policy
 
 
+@pytest.mark.parametrize('options', [['--compile'], ['--cfg-options', 'compile=True']])
+def test_compile_becomes_the_block_compile_hook(options):
+    cfg = merged(DEMO, *options)
+    assert 'compile' not in cfg  # mmengine would compile the whole train_step
+    hooks = [h for h in cfg.custom_hooks if h['type'] == 'CompileBlocksHook']
+    assert hooks == [dict(type='CompileBlocksHook')]
+
+
+def test_compile_dict_gives_the_torch_compile_arguments():
+    cfg = merged(DEMO, '--compile', '--cfg-options', 'compile.mode=max-autotune-no-cudagraphs')
+    assert [h for h in cfg.custom_hooks if h['type'] == 'CompileBlocksHook'] == [
+        dict(type='CompileBlocksHook', mode='max-autotune-no-cudagraphs')]
+
+
+def test_without_compile_no_hook():
+    assert not any(h['type'] == 'CompileBlocksHook' for h in merged(DEMO).custom_hooks)
+
+
 def _fake_checkpoint(path):
     """A small file in PyTorch's zip layout (what ``torch.save`` writes)."""
     import torch

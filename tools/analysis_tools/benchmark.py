@@ -34,9 +34,10 @@ default on CUDA and with ``--amp`` on CPU; fp32 ``OptimWrapper`` otherwise (``--
 wrapper type (``OptimWrapper``, ``AmpOptimWrapper`` or ``BF16OptimWrapper``) is replaced accordingly; its
 optimizer and other settings are kept.
 
-``--compile`` compiles the encoders and the predictor (``IJEPA.compile_networks``, ``dynamic=True``); a
-dict-valued ``compile`` in the config gives its arguments. (mmengine's own ``compile=True`` compiles the
-whole ``train_step``, which dynamo fails on at the optimizer step with torch 2.13 and mmengine 0.10.7.)
+``--compile`` compiles every transformer block, one by one, as ``tools/train.py --compile`` does
+(:func:`mmjepa.engine.compile.compile_blocks`); a dict-valued ``compile`` in the config gives its arguments.
+(mmengine's own ``compile=True`` compiles the whole ``train_step``, which dynamo fails on at the optimizer step
+with torch 2.13 and mmengine 0.10.7.)
 
 FLOPs are counted, not estimated: the first warm-up step runs under
 ``torch.utils.flop_counter.FlopCounterMode``, which adds up the FLOPs of every matmul, convolution and
@@ -93,7 +94,7 @@ def parse_args(argv=None):
     amp.add_argument('--amp', action='store_true', help='bf16 autocast (BF16OptimWrapper); default on CUDA')
     amp.add_argument('--no-amp', action='store_true', help='fp32 even on CUDA')
     parser.add_argument('--compile', action='store_true',
-                        help='torch.compile the encoders and the predictor (IJEPA.compile_networks)')
+                        help='torch.compile each transformer block (mmjepa.engine.compile.compile_blocks)')
     parser.add_argument('--threads', type=int, default=None, help='torch.set_num_threads (CPU)')
     parser.add_argument('--peak-tflops', type=float, default=None,
                         help='device peak for the MFU, TFLOP/s (default: bf16 dense peak from a table)')
@@ -101,6 +102,9 @@ def parse_args(argv=None):
     parser.add_argument('--breakdown', action='store_true',
                         help='also time the mask draw, the target branch (EMA encoder or fixed operator), the '
                              'context branch and the target update, as shares of the step')
+    parser.add_argument('--optimizer-overhead', action='store_true',
+                        help='only count the parameter groups and time the optimizer step\'s host work for them '
+                             '(the model is built on the meta device: any size, no memory, no training step)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='write the results as JSON to this file')
     parser.add_argument('--quiet', action='store_true', help='no per-step progress lines')
@@ -223,9 +227,13 @@ def build(cfg, args, device: torch.device):
     model_cfg = copy.deepcopy(cfg.model)
     if cfg.get('data_preprocessor') is not None:
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
-    model = MODELS.build(model_cfg)
-    model.init_weights()
-    model = model.to(device)
+    if getattr(args, 'optimizer_overhead', False):  # the structure only: parameters on the meta device
+        with torch.device('meta'):
+            model = MODELS.build(model_cfg)
+    else:
+        model = MODELS.build(model_cfg)
+        model.init_weights()
+        model = model.to(device)
     model.train()
 
     wrapper_cfg = copy.deepcopy(cfg.optim_wrapper)
@@ -411,6 +419,11 @@ def device_name(device: torch.device) -> str:
     return f'{cpu} ({os.cpu_count()} logical cores, torch threads {torch.get_num_threads()})'
 
 
+def dynamo_counts() -> Dict[str, int]:
+    from mmjepa.engine.compile import dynamo_counts as counts
+    return counts()
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.  # Linux: KiB
 
@@ -423,6 +436,47 @@ def current_rss_mib() -> float:
         return float('nan')
 
 
+def optimizer_host_overhead(optimizer: torch.optim.Optimizer, device: torch.device, repeats: int = 50) -> Dict:
+    """The host time of ``optimizer.step()`` for its parameter groups: the same optimizer class, groups and
+    hyper-parameters, and as many tensors per group, each of one element on ``device``, so that the arithmetic is
+    negligible and what is timed is the work per group and per tensor on the host (Python, dispatch, and on a GPU
+    the kernel launches): what stays on the host's critical path when the device runs ahead."""
+    groups = []
+    for group in optimizer.param_groups:
+        params = [torch.zeros(1, device=device, requires_grad=True) for p in group['params'] if p.requires_grad]
+        if params:
+            groups.append(dict({k: v for k, v in group.items() if k != 'params'}, params=params))
+    probe = type(optimizer)(groups)
+    for group in groups:
+        for p in group['params']:
+            p.grad = torch.ones_like(p)
+    times = []
+    for i in range(repeats + 5):
+        t0 = time.perf_counter()
+        probe.step()
+        times.append(time.perf_counter() - t0)
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+    return dict(param_groups=len(groups), trained_tensors=sum(len(g['params']) for g in groups),
+                optimizer_step_host_ms=1e3 * statistics.median(times[5:]))
+
+
+def run_optimizer_overhead(cfg, args) -> Dict:
+    """``--optimizer-overhead``: the config's model built on the meta device, its optim wrapper, and the host
+    time of an optimizer step for those parameter groups (:func:`optimizer_host_overhead`)."""
+    device = torch.device(args.device)
+    model, optim_wrapper, wrapper_name, _ = build(cfg, args, device)
+    row = dict(algorithm=type(model).__name__, optim_wrapper=wrapper_name,
+               constructor=cfg.optim_wrapper.get('constructor', 'DefaultOptimWrapperConstructor'),
+               optimizer=type(optim_wrapper.optimizer).__name__,
+               trained_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
+               **optimizer_host_overhead(optim_wrapper.optimizer, device))
+    log(f"{row['algorithm']}: {row['param_groups']} parameter groups ({row['constructor']}), "
+        f"{row['trained_tensors']} trained tensors, optimizer step host time {row['optimizer_step_host_ms']:.2f} ms "
+        f"({row['optimizer']}, {device_name(device)})")
+    return row
+
+
 def run_one(cfg, args, batch_size: int) -> Dict:
     """Build, warm up, time ``args.iters`` steps at one batch size; returns the result row."""
     device = torch.device(args.device)
@@ -430,10 +484,10 @@ def run_one(cfg, args, batch_size: int) -> Dict:
     model, optim_wrapper, wrapper_name, use_amp = build(cfg, args, device)
     train_step = model.train_step
     if args.compile:
-        # The encoders and the predictor (IJEPA.compile_networks), not mmengine's whole train_step: dynamo
+        # Each transformer block, as training does (CompileBlocksHook), not mmengine's whole train_step: dynamo
         # cannot trace mmengine's optimizer param groups (torch 2.13), and the optimizer is already fused.
-        compile_cfg = cfg.get('compile', None)
-        model.compile_networks(**(dict(compile_cfg) if isinstance(compile_cfg, dict) else {}))
+        from mmjepa.engine.compile import compile_blocks, compile_options
+        compile_blocks(model, **(compile_options(cfg.get('compile', None)) or {}))
     data, input_kind = make_batch(model, batch_size, device, args.seed, cfg)
     inputs = data['inputs']
     if isinstance(inputs, dict):  # named tensors (ACT-JEPA): the first one's shape
@@ -469,6 +523,7 @@ def run_one(cfg, args, batch_size: int) -> Dict:
         if not args.quiet:
             log(f'bs {batch_size} warm-up {i + 1}/{max(args.warmup, 1)}: {time.perf_counter() - t0:.3f} s')
 
+    dynamo_after_warmup = dynamo_counts() if args.compile else None
     # Timed steps: CUDA events around each step, one synchronisation at the end (the host runs ahead as in
     # training); perf_counter on CPU.
     times: List[float] = []
@@ -518,6 +573,7 @@ def run_one(cfg, args, batch_size: int) -> Dict:
         input_shape=input_shape,
         input_dtype=str((inputs[0] if isinstance(inputs, list) else inputs).dtype).replace('torch.', ''),
         optim_wrapper=wrapper_name,
+        param_groups=len(optim_wrapper.optimizer.param_groups),
         iters=args.iters,
         warmup=max(args.warmup, 1),
         step_time_median_s=median,
@@ -537,6 +593,9 @@ def run_one(cfg, args, batch_size: int) -> Dict:
         peak_tflops=peak,
         mfu=None if (flops_per_step is None or peak is None) else flops_per_step / median / (peak * 1e12),
         breakdown=breakdown.summary(times) if args.breakdown else None,
+        dynamo=None if dynamo_after_warmup is None else dict(
+            graph_breaks=dynamo_counts()['graph_breaks'], graphs_after_warmup=dynamo_after_warmup['unique_graphs'],
+            graphs_compiled_in_timed_steps=dynamo_counts()['unique_graphs'] - dynamo_after_warmup['unique_graphs']),
     )
     return row
 
@@ -551,6 +610,9 @@ def format_row(row: Dict) -> str:
     text = (f"bs {row['batch_size']}: {row['samples_per_s']:.2f} {kind}/s, median step "
             f"{1e3 * row['step_time_median_s']:.1f} ms, peak mem {row['peak_mem_mib']:.0f} MiB "
             f"({row['peak_mem_kind']}), {gflops} GFLOPs/{kind[:-1]} (fwd+bwd){tflops}{mfu}")
+    if row.get('dynamo'):
+        text += (f"; dynamo: {row['dynamo']['graphs_after_warmup']} graphs, {row['dynamo']['graph_breaks']} graph "
+                 f"breaks, {row['dynamo']['graphs_compiled_in_timed_steps']} recompiled in the timed steps")
     if row.get('breakdown'):
         text += '; ' + ', '.join(f"{name} {100 * part['share_of_step']:.1f}%"
                                  + (f" ({1e3 * part['median_s']:.1f} ms)" if 'median_s' in part else '')
@@ -571,7 +633,9 @@ def main(argv=None):
                    [args.batch_size or default_batch_size(cfg)])
 
     rows = []
-    if len(batch_sizes) == 1:
+    if args.optimizer_overhead:
+        rows.append(run_optimizer_overhead(cfg, args))
+    elif len(batch_sizes) == 1:
         rows.append(run_one(cfg, args, batch_sizes[0]))
     else:  # one subprocess per batch size: clean peak memory, and an OOM does not end the sweep
         argv = list(sys.argv[1:] if argv is None else argv)
@@ -589,7 +653,8 @@ def main(argv=None):
                     rows.append(dict(batch_size=bs, error=f'exit status {proc.returncode} (out of memory?)'))
 
     for row in rows:
-        log(format_row(row))
+        if not args.optimizer_overhead:
+            log(format_row(row))
     result = dict(
         config=args.config,
         cfg_options=args.cfg_options,

@@ -7,7 +7,8 @@ data_preprocessor = dict(
     type='SelfSupDataPreprocessor',
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
-    to_rgb=True)
+    to_rgb=True,
+    non_blocking=True)  # the copy of the pinned batch (pin_memory=True below) does not block the host
 
 train_pipeline = [
     dict(type='StrictLoadImageFromFile'),

@@ -4,7 +4,7 @@
 # configs set mmjepa's BF16OptimWrapper (bf16 autocast, as the official runs).
 optim_wrapper = dict(
     type='OptimWrapper',
-    constructor='FrozenSummaryOptimWrapperConstructor',
+    constructor='MergedGroupsOptimWrapperConstructor',  # mmengine's rules, one group per hyper-parameter set
     optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.99), eps=1e-6, weight_decay=0.01),
     paramwise_cfg=dict(bias_decay_mult=0., norm_decay_mult=0., flat_decay_mult=0.,
                        custom_keys={'register_tokens': dict(decay_mult=0.), 'mask_token': dict(decay_mult=0.)}))

@@ -4,7 +4,7 @@
 # Configs with another length redefine `param_scheduler` and `train_cfg` from their own epochs.
 optim_wrapper = dict(
     type='OptimWrapper',
-    constructor='FrozenSummaryOptimWrapperConstructor',  # mmengine's default, one log line for the frozen EMA target
+    constructor='MergedGroupsOptimWrapperConstructor',  # mmengine's rules, 2 groups (decay / no decay)
     optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.04, fused=True),  # one fused kernel (CPU and GPU)
     paramwise_cfg=dict(bias_decay_mult=0., norm_decay_mult=0., flat_decay_mult=0.))
 

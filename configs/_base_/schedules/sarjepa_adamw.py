@@ -3,6 +3,7 @@
 # warm-up epochs then cosine to 0, 300 epochs. fp32 here; "amp" configs set mmjepa's BF16OptimWrapper.
 optim_wrapper = dict(
     type='OptimWrapper',
+    constructor='MergedGroupsOptimWrapperConstructor',  # mmengine's rules, one group per hyper-parameter set
     optimizer=dict(type='AdamW', lr=1e-3 * 300 / 256, betas=(0.9, 0.95), weight_decay=0.05),
     paramwise_cfg=dict(bias_decay_mult=0., norm_decay_mult=0., flat_decay_mult=0.))
 max_epochs = 300

@@ -4,6 +4,7 @@
 # for what the released code actually builds (Adam, no weight decay).
 optim_wrapper = dict(
     type='OptimWrapper',
+    constructor='MergedGroupsOptimWrapperConstructor',  # mmengine's rules, one group per hyper-parameter set
     optimizer=dict(type='AdamW', lr=4e-4, weight_decay=1e-3),
     paramwise_cfg=dict(bias_decay_mult=0., norm_decay_mult=0., flat_decay_mult=0.))
 max_epochs = 1000

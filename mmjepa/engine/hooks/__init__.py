@@ -1,6 +1,7 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """Training hooks registered in the root registry."""
 from .collapse_monitor import CollapseMonitorHook, feature_std, rankme
+from .compile_blocks import CompileBlocksHook
 from .fsdp_ema import fsdp_update_target, jepa_fsdp_wrap_policy
 from .nonfinite_loss import NonFiniteLossHook
 from .official_first_step import OfficialFirstStepHook
@@ -10,7 +11,8 @@ from .target_ema import TargetEMAHook, update_target_after_step
 from .transfer_provenance import TransferProvenanceHook
 
 __all__ = [
-    'CollapseMonitorHook', 'NonFiniteLossHook', 'OfficialFirstStepHook', 'ProvenanceHook', 'RNGStateHook',
+    'CollapseMonitorHook', 'CompileBlocksHook', 'NonFiniteLossHook', 'OfficialFirstStepHook', 'ProvenanceHook',
+    'RNGStateHook',
     'TargetEMAHook', 'TransferProvenanceHook', 'feature_std', 'fsdp_update_target', 'jepa_fsdp_wrap_policy', 'rankme',
     'update_target_after_step'
 ]

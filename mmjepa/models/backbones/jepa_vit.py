@@ -69,6 +69,11 @@ class JEPAViT(TokenEncoder, VisionTransformer):
                              f'{patch_size}: the patch grid would drop the remainder; use a multiple of the patch')
         super().__init__(arch=arch, out_type=out_type, with_cls_token=False, init_cfg=init_cfg, **kwargs)
         self.pos_embed.requires_grad_(False)
+        # mmpretrain draws the drop-path rates with np.linspace; mmcv's drop_path branches on the rate, which
+        # torch.compile cannot trace for a numpy scalar (a graph break per block): keep Python floats.
+        for module in self.layers.modules():
+            if hasattr(module, 'drop_prob'):
+                module.drop_prob = float(module.drop_prob)
         self.abs_pos = abs_pos
         self.init_scheme = init_scheme
         self.init_token_options(self.embed_dims, mask_token, num_register_tokens)

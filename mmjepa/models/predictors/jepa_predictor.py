@@ -8,6 +8,7 @@ from mmengine.model import BaseModule
 from mmpretrain.models.utils import MultiheadAttention
 from mmpretrain.registry import MODELS
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from ..layers.block import JEPABlock, build_blocks, check_block_cfg, final_norm
 from ..layers.norm_linear_norm import NormLinearNorm
@@ -67,6 +68,9 @@ class JEPAPredictor(BaseModule):
         out_head (bool): Between the blocks and the final norm, the LN-Linear-LN head of the official T-JEPA
             predictor (its ``TabularEncoder``'s; ``head = NormLinearNorm``, with the blocks' dropout).
             Defaults to False.
+        with_cp (bool): Activation checkpointing of every block when gradients flow: the blocks' activations
+            (the largest at ViT-H, where the predictor runs on T x B sequences) are recomputed in the backward
+            pass instead of kept. Same results. Defaults to False.
     """
 
     def __init__(self,
@@ -82,11 +86,13 @@ class JEPAPredictor(BaseModule):
                  pos_cfg: Optional[dict] = None,
                  init_scheme: Union[str, dict] = 'ijepa',
                  out_head: bool = False,
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.layout = layout
         self.pos_cfg = check_pos_cfg(pos_cfg)
         self.init_scheme = init_scheme
+        self.with_cp = with_cp
         num_patches = layout.num_tokens
         self.embed = nn.Linear(embed_dims, predictor_dims)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dims))
@@ -129,9 +135,15 @@ class JEPAPredictor(BaseModule):
         x = x.repeat(num_blocks, 1, 1)
         queries = self.mask_token + gather_tokens(pos, target_idx)
         x = torch.cat([x, queries], dim=1)
+        recompute = self.with_cp and torch.is_grad_enabled()
         for layer in self.layers[:-1]:
-            x = layer(x)
-        x = last_layer_on_queries(self.layers[-1], x, num_target) if len(self.layers) else x[:, -num_target:]
+            x = checkpoint(layer, x, use_reentrant=False) if recompute else layer(x)
+        if not len(self.layers):
+            x = x[:, -num_target:]
+        elif recompute:
+            x = checkpoint(last_layer_on_queries, self.layers[-1], x, num_target, use_reentrant=False)
+        else:
+            x = last_layer_on_queries(self.layers[-1], x, num_target)
         if self.head is not None:
             x = self.head(x)
         return self.proj(self.ln1(x))
