@@ -13,7 +13,8 @@ data_preprocessor = dict(type='SelfSupDataPreprocessor', mean=[129.3, 124.1, 112
 model = dict(data_preprocessor=data_preprocessor, backbone=dict(type='JEPAResNetCIFAR'),
              aggregator=dict(action_dims=9))
 train_pipeline = [
-    dict(type='ParamAugmentedViews', num_views=4, size=32),
+    # mmpretrain's CIFAR100 gives RGB arrays; the views come out BGR (to_rgb=True above makes them RGB again)
+    dict(type='ParamAugmentedViews', num_views=4, size=32, channel_order='rgb'),
     dict(type='PackInputs', algorithm_keys=['actions']),
 ]
 train_dataloader = dict(

@@ -100,8 +100,11 @@ class SeqJEPA(BaseJEPA):
     def predict_targets(self, inputs: Dict[str, torch.Tensor], masks=None) -> torch.Tensor:
         """The prediction of the last view's embedding from the observed views and all actions, [B, C]."""
         actions = inputs['actions']
+        # the predictor's action is embedded before the observed ones, as the official forward: the action
+        # embedding's batch norm updates its running statistics in that order
+        next_action = self.aggregator.embed_actions(actions[:, -1])
         _, agg = self.encode_sequence(inputs['views'][:, :-1], actions)
-        return self.predictor(torch.cat([agg, self.aggregator.embed_actions(actions[:, -1])], dim=-1))
+        return self.predictor(torch.cat([agg, next_action], dim=-1))
 
     @torch.no_grad()
     def target_features(self, inputs: torch.Tensor) -> torch.Tensor:
