@@ -3,6 +3,8 @@
 from .dmtjepa import convert_dmtjepa_checkpoint, convert_dmtjepa_head
 from .export import FORMATS, export_backbone
 from .ijepa import convert_ijepa_checkpoint, convert_ijepa_encoder, convert_ijepa_predictor
+from .seqjepa import convert_seqjepa_checkpoint, convert_seqjepa_state_dict
 
 __all__ = ['convert_dmtjepa_checkpoint', 'convert_dmtjepa_head', 'convert_ijepa_checkpoint', 'convert_ijepa_encoder',
-           'convert_ijepa_predictor', 'FORMATS', 'export_backbone']
+           'convert_ijepa_predictor', 'convert_seqjepa_checkpoint', 'convert_seqjepa_state_dict', 'FORMATS',
+           'export_backbone']

@@ -76,7 +76,7 @@ class SeqJEPA(BaseJEPA):
             raise ValueError(f'{type(self).__name__} needs the actions between the views in every data sample: '
                              "pack them with dict(type='PackInputs', algorithm_keys=['actions'])")
         actions = torch.stack([torch.as_tensor(sample.actions) for sample in data_samples])
-        actions = actions.to(views.device, torch.float32)
+        actions = actions.to(views.device, views.dtype if views.is_floating_point() else torch.float32)
         if actions.dim() != 3 or actions.shape[1] != views.shape[1] - 1:
             raise ValueError(f'{views.shape[1]} views need {views.shape[1] - 1} actions per sample (one per step); '
                              f'the data samples hold {tuple(actions.shape[1:])}')
