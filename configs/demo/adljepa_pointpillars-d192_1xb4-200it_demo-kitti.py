@@ -21,10 +21,6 @@ param_scheduler = [dict(type='OneCycleLRPlainState', eta_max=3e-4, total_steps=m
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(by_epoch=False, interval=100))
 log_processor = dict(by_epoch=False)
-custom_hooks = [
-    dict(type='RNGStateHook'),
-    dict(type='NonFiniteLossHook'),
-    dict(type='TargetEMAHook'),
-    dict(type='ProvenanceHook'),
-]
+# the shared safety hooks (iteration checkpoints, RNG state, non-finite guard, EMA, provenance); no collapse monitor
+custom_hooks = [hook for hook in _base_.custom_hooks if hook['type'] != 'CollapseMonitorHook']
 env_cfg = dict(dist_cfg=dict(backend='gloo'))

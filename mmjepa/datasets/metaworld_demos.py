@@ -24,6 +24,8 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.registry import DATASETS
 
+from ..utils.extras import require
+
 FORMAT_VERSION = 1
 EPISODE_KEYS = ('obs', 'actions', 'success', 'task', 'seed')
 
@@ -78,7 +80,7 @@ def load_episode(path: str, obs_dim: Optional[int] = None, action_dim: Optional[
 def make_env(task: str, seed: int, max_episode_steps: Optional[int] = None):
     """The Meta-World v3 MT1 environment of ``task`` (state observations, 39-d), seeded."""
     import gymnasium as gym
-    import metaworld  # noqa: F401  registers the Meta-World/* environments
+    require('metaworld', 'act', 'Meta-World demonstrations and rollouts')  # registers the Meta-World/* envs
     kwargs = dict(max_episode_steps=max_episode_steps) if max_episode_steps else {}
     return gym.make('Meta-World/MT1', env_name=task, seed=seed, **kwargs)
 

@@ -13,8 +13,8 @@ PATHS = {'3diebench': (4, 'action'), 'aug': (9, 'zero')}
 
 
 def build_model(path: str, dropout: bool = False, block_cfg: dict = None, **aggregator) -> torch.nn.Module:
-    """The default seq-JEPA (CIFAR ResNet-18, the official aggregator) with ``LAYERS`` blocks, seeded weights
-    perturbed so that no tensor keeps a constant init (zero-init residual BNs, zero biases, the zero [AGG]).
+    """The default seq-JEPA (CIFAR ResNet-18, the official aggregator) with ``LAYERS`` blocks and
+    :func:`set_seeded_weights`.
     ``block_cfg`` and ``aggregator`` override the aggregator's (the tests that must fail)."""
     action_dims, last_slot = PATHS[path]
     block_cfg = {**({} if dropout else dict(attn_drop=0., drop=0.)), **(block_cfg or {})}
@@ -29,12 +29,26 @@ def build_model(path: str, dropout: bool = False, block_cfg: dict = None, **aggr
     torch.manual_seed(0)
     model = MODELS.build(cfg)
     model.init_weights()
+    set_seeded_weights(model)
+    return model.train()
+
+
+def set_seeded_weights(model: torch.nn.Module) -> None:
+    """Every float tensor but the running statistics drawn from one seeded generator, in state-dict order, whatever
+    the init: weights ``N(0, 1 / fan_in)``, norm gains ``1 + N(0, 0.1^2)``, biases and the [AGG] token
+    ``N(0, 0.1^2)`` (so no tensor keeps a constant init: zero-init residual BNs, zero biases, the zero [AGG])."""
     g = torch.Generator().manual_seed(1)
     with torch.no_grad():
         for name, tensor in model.state_dict().items():
-            if tensor.is_floating_point() and 'running_' not in name:
-                tensor.add_(0.05 * torch.randn(tensor.shape, generator=g))
-    return model.train()
+            if not tensor.is_floating_point() or 'running_' in name:
+                continue
+            noise = torch.randn(tensor.shape, generator=g, dtype=tensor.dtype)
+            if tensor.dim() >= 2 and name != 'aggregator.agg_token':
+                tensor.copy_(noise / tensor[0].numel() ** 0.5)
+            elif tensor.dim() == 1 and name.endswith('weight'):
+                tensor.copy_(1 + 0.1 * noise)
+            else:
+                tensor.copy_(0.1 * noise)
 
 
 def step_inputs(path: str, step: int):

@@ -14,6 +14,8 @@ from mmpretrain.registry import DATASETS
 from mmpretrain.structures import DataSample
 from torch.utils.data import Dataset
 
+from ...utils.extras import require
+
 TASKS = ('classification', 'regression')
 
 
@@ -108,7 +110,7 @@ def check_field_counts(path: str) -> None:
 def read_table(path: str):
     """A ``pandas.DataFrame`` from a ``.csv``, ``.parquet`` / ``.pq`` (needs pyarrow or fastparquet) or
     ``.arff`` file. Rows with a wrong number of fields are an error naming the line."""
-    import pandas as pd
+    pd = require('pandas', 'tabular', 'Reading CSV / Parquet tables')
     if not osp.isfile(path):
         raise FileNotFoundError(f'table {path} not found')
     ext = osp.splitext(path)[1].lower()
@@ -196,7 +198,7 @@ class TabularDataset(Dataset):
         return rows
 
     def numeric_values(self, frame, col: str) -> np.ndarray:
-        import pandas as pd
+        pd = require('pandas', 'tabular', 'Reading CSV / Parquet tables')
         values = pd.to_numeric(frame[col], errors='coerce')
         bad = values.isna().to_numpy()
         if bad.any():

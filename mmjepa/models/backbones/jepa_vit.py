@@ -85,6 +85,16 @@ class JEPAViT(TokenEncoder, VisionTransformer):
         # Activation checkpointing of the blocks in forward_tokens (recomputed in the backward pass; only
         # when gradients flow, so the no-grad EMA target encoder is unaffected).
         self.with_cp = with_cp
+        if self.frozen_stages > 0:  # again: the tokens and relative position tables above came after the parent's
+            self._freeze_stages()
+
+    def _freeze_stages(self):
+        """mmpretrain's freezing, plus what JEPAViT adds in front of the blocks (mask token, register tokens)
+        and inside them (relative position tables): a frozen probe trains none of the encoder."""
+        super()._freeze_stages()
+        for token in (getattr(self, 'mask_token', None), getattr(self, 'register_tokens', None)):
+            if token is not None:
+                token.requires_grad_(False)
 
     def init_weights(self):
         """The official init, or a *strict* transfer when ``init_cfg`` is ``dict(type='Pretrained',
