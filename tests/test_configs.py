@@ -4,6 +4,7 @@ pretraining config builds and trains."""
 import glob
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -143,3 +144,23 @@ def test_actjepa_configs_run(path, jepa):
         inputs['task'] = torch.tensor([0, len(cfg.model.tasks) - 1])
     losses = model.loss(inputs)
     assert ('loss_jepa' in losses) == jepa and torch.isfinite(losses['loss_action'])
+
+
+def test_seqjepa_cifar100_recipe_pipeline_runs_on_rgb_images():
+    """The CIFAR-100 recipe's pipeline on 100 images as mmpretrain's CIFAR100 gives them (RGB uint8): every sample
+    runs (a negative hue factor crashed it before), the views come out BGR for the data preprocessor's to_rgb, and
+    the model is the official augmentation path (9-d actions, the last slot zeroed before the action embedding)."""
+    from mmcv.transforms import Compose
+    from mmengine.registry import init_default_scope
+    import mmjepa  # noqa: F401
+    from mmjepa.utils.rng import seeded_rng
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/seqjepa/seqjepa_resnet18-cifar_1xb256-2000e_cifar100-aug.py'))
+    assert cfg.model.aggregator.last_slot_input == 'zero' and cfg.model.aggregator.action_dims == 9
+    assert cfg.data_preprocessor.to_rgb and cfg.train_pipeline[0].channel_order == 'rgb'
+    pipeline = Compose(cfg.train_pipeline)
+    rng = np.random.default_rng(0)
+    for seed in range(100):
+        with seeded_rng(seed):
+            out = pipeline(dict(img=(rng.random((32, 32, 3)) * 255).astype(np.uint8), gt_label=0))
+        assert len(out['inputs']) == 4 and out['data_samples'].actions.shape == (3, 9)

@@ -11,9 +11,10 @@ _base_ = [
 data_preprocessor = dict(type='SelfSupDataPreprocessor', mean=[129.3, 124.1, 112.4], std=[68.2, 65.4, 70.4],
                          to_rgb=True)
 model = dict(data_preprocessor=data_preprocessor, backbone=dict(type='JEPAResNetCIFAR'),
-             aggregator=dict(action_dims=9))
+             aggregator=dict(action_dims=9, last_slot_input='zero'))  # the official augmentation path
 train_pipeline = [
-    dict(type='ParamAugmentedViews', num_views=4, size=32),
+    # mmpretrain's CIFAR100 gives RGB arrays; the views come out BGR (to_rgb=True above makes them RGB again)
+    dict(type='ParamAugmentedViews', num_views=4, size=32, channel_order='rgb'),
     dict(type='PackInputs', algorithm_keys=['actions']),
 ]
 train_dataloader = dict(

@@ -125,7 +125,7 @@ def draw_pairs(model, encoded: Dict[str, np.ndarray], num_views: int, action: st
         out['z_' + 'ab'[which]] = z[objects, seq[:, 0]]
     out['agg_a'], out['agg_b'] = aggs
     first = latents[objects[:, None], picks[:, :, 0]][..., :3]  # [P, 2, 3]: Euler angles of A_0 and B_0
-    out['target'] = np.stack([relative_quaternions(pair)[0] for pair in first])
+    out['target'] = np.stack([relative_quaternions(pair, canonical=True)[0] for pair in first])
     return out
 
 

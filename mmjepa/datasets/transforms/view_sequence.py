@@ -10,12 +10,12 @@ from numpy's global generator, so :class:`~mmjepa.datasets.SeededDataset` makes 
 import os.path as osp
 from typing import Optional, Sequence, Tuple, Union
 
-import cv2
-import mmcv
 import mmengine.fileio as fileio
 import numpy as np
+import torch
 from mmcv.transforms import BaseTransform
 from mmengine.registry import TRANSFORMS
+from PIL import Image, ImageEnhance, ImageOps
 from scipy.spatial.transform import Rotation
 
 from .loading import decode_strict
@@ -23,21 +23,30 @@ from .loading import decode_strict
 ROTATION_ACTIONS = ('rot', 'rotcolor')
 
 
-def relative_quaternions(euler_xyz: np.ndarray) -> np.ndarray:
-    """``[V, 3]`` extrinsic 'xyz' Euler angles -> ``[V - 1, 4]`` quaternions (x, y, z, w; w >= 0) of
-    ``R_i^-1 R_{i+1}``, the rotation from view ``i`` to view ``i + 1`` as seq-JEPA's official 3DIEBench loader
-    computes it (``rot_1.inv() * rot_2``)."""
+def relative_quaternions(euler_xyz: np.ndarray, canonical: bool = False) -> np.ndarray:
+    """``[V, 3]`` extrinsic 'xyz' Euler angles -> ``[V - 1, 4]`` quaternions (x, y, z, w) of ``R_i^-1 R_{i+1}``,
+    the rotation from view ``i`` to view ``i + 1`` as seq-JEPA's official 3DIEBench loader computes it
+    (``rot_1.inv() * rot_2``, scipy's ``as_quat()``: its sign is whatever the composition gives, so ``q`` and
+    ``-q`` both occur, as the official training actions). ``canonical=True`` picks the sign with ``w >= 0``
+    (one quaternion per rotation, for a regression target)."""
     rotations = Rotation.from_euler('xyz', euler_xyz)
-    return (rotations[:-1].inv() * rotations[1:]).as_quat(canonical=True).astype(np.float32)
+    return (rotations[:-1].inv() * rotations[1:]).as_quat(canonical=canonical).astype(np.float32)
 
 
 def rendered_view_actions(latents: np.ndarray, action: str = 'rot') -> np.ndarray:
-    """The actions between consecutive views of 3DIEBench latents ``[V, 7]``: ``'rot'`` the relative quaternions
-    ``[V - 1, 4]``; ``'rotcolor'`` also the change of latents 3 and 6 (floor and light hue), ``[V - 1, 6]``."""
+    """The actions between consecutive views of 3DIEBench latents ``[V, 7]``, as the official loader gives
+    them: ``'rot'`` the relative quaternions ``[V - 1, 4]`` (scipy's raw sign); ``'rotcolor'`` also the change
+    of latents 3 and 6 (floor and light hue), ``[V - 1, 6]``."""
     actions = relative_quaternions(latents[:, :3])
     if action == 'rotcolor':
         actions = np.concatenate([actions, np.diff(latents[:, [3, 6]], axis=0)], axis=1)
     return actions.astype(np.float32)
+
+
+def resize_pil(img: np.ndarray, size: int) -> np.ndarray:
+    """Resize an HxWx3 uint8 array to ``size`` x ``size`` with PIL's bilinear filter (antialiased when
+    shrinking), as torchvision's ``Resize`` on the PIL images of the official loader."""
+    return np.asarray(Image.fromarray(np.ascontiguousarray(img)).resize((size, size), Image.BILINEAR))
 
 
 @TRANSFORMS.register_module()
@@ -54,7 +63,8 @@ class LoadRenderedViews(BaseTransform):
         num_views (int): Views per sequence, ``M + 1`` (seq-JEPA: sequence length 3, so 4). Defaults to 4.
         action (str): ``'rot'`` (relative quaternion) or ``'rotcolor'`` (+ the change of latents 3 and 6, the
             floor and light hues, as the official ``rotcolor`` latent). Defaults to ``'rot'``.
-        img_size (int, optional): Resize every view to this square size (bilinear; 3DIEBench: 256 -> 128).
+        img_size (int, optional): Resize every view to this square size (PIL bilinear, as torchvision's
+            ``Resize``; 3DIEBench: 256 -> 128).
     """
 
     def __init__(self, num_views: int = 4, action: str = 'rot', img_size: Optional[int] = None,
@@ -77,7 +87,7 @@ class LoadRenderedViews(BaseTransform):
             path = osp.join(folder, f'image_{k}.jpg')
             img = decode_strict(fileio.get(path, backend_args=self.backend_args))
             if self.img_size is not None and img.shape[:2] != (self.img_size, self.img_size):
-                img = mmcv.imresize(img, (self.img_size, self.img_size), interpolation='bilinear')
+                img = resize_pil(img, self.img_size)
             views.append(img)
             latents.append(np.load(osp.join(folder, f'latent_{k}.npy')).astype(np.float32))
         latents = np.stack(latents)
@@ -95,6 +105,31 @@ def _pair(value: Union[float, Sequence[float]]) -> Tuple[float, float]:
     return (float(value), float(value)) if np.isscalar(value) else (float(value[0]), float(value[1]))
 
 
+def adjust_hue_pil(img: Image.Image, hue_factor: float) -> Image.Image:
+    """torchvision's ``adjust_hue`` on an RGB PIL image: the HSV hue channel shifted by ``hue_factor * 255``
+    truncated to an integer and wrapped modulo 256 (a negative factor wraps too; mmcv's ``adjust_hue`` raises
+    ``OverflowError`` on it under numpy 2)."""
+    h, s, v = img.convert('HSV').split()
+    shifted = (np.asarray(h, dtype=np.uint8) + np.int32(hue_factor * 255).astype(np.uint8)).astype(np.uint8)
+    return Image.merge('HSV', (Image.fromarray(shifted, 'L'), s, v)).convert(img.mode)
+
+
+def gaussian_blur_pil(img: Image.Image, kernel_size: int, sigma: float) -> Image.Image:
+    """torchvision's ``gaussian_blur`` on a PIL image: a float32 ``kernel_size`` x ``kernel_size`` Gaussian,
+    reflect padding, rounded back to uint8."""
+    half = (kernel_size - 1) * 0.5
+    pdf = torch.exp(-0.5 * (torch.linspace(-half, half, kernel_size, dtype=torch.float32) / sigma).pow(2))
+    kernel1d = pdf / pdf.sum()
+    kernel = torch.mm(kernel1d[:, None], kernel1d[None, :]).expand(3, 1, kernel_size, kernel_size)
+    x = torch.from_numpy(np.asarray(img, dtype=np.uint8).copy()).permute(2, 0, 1)[None].float()
+    x = torch.nn.functional.pad(x, [kernel_size // 2] * 4, mode='reflect')
+    out = torch.round(torch.nn.functional.conv2d(x, kernel, groups=3))[0].permute(1, 2, 0)
+    return Image.fromarray(out.to(torch.uint8).numpy(), 'RGB')
+
+
+_PIL_INTERPOLATION = dict(nearest=Image.NEAREST, bilinear=Image.BILINEAR, bicubic=Image.BICUBIC)
+
+
 @TRANSFORMS.register_module()
 class ParamAugmentedViews(BaseTransform):
     """``num_views`` parameterised augmentations of one image and the change of their parameters per step: the
@@ -103,16 +138,27 @@ class ParamAugmentedViews(BaseTransform):
     Each view draws, in order: a random resized crop (scale, ratio as torchvision's) and a horizontal flip;
     colour jitter with probability ``jitter_prob`` (brightness, contrast, saturation, hue factors, applied in a
     random order) and grey scale with ``gray_prob``; a Gaussian blur with ``blur_prob``; solarisation with
-    ``solarize_prob``. Its parameters are the 9 numbers the official code conditions on: the crop box
-    ``(top, left, height, width)`` as fractions of the image side, the four jitter factors (1, 1, 1, 0 when
-    not jittered) and the blur sigma (0 when not blurred). Action ``i`` is ``params[i + 1] - params[i]``.
+    ``solarize_prob``. The operations are torchvision's on RGB PIL images (PIL's resize, ``ImageEnhance`` and
+    HSV hue shift, torchvision's float32 blur), as the official pipeline runs them. Its parameters are the 9
+    numbers the official code conditions on: the crop box ``(top, left, height, width)`` in pixels, the four
+    jitter factors (1, 1, 1, 0 when not jittered) and the blur sigma (0 when not blurred). With
+    ``normalize_params`` (the official training loop) each of the 9 parameters is L2-normalised across the
+    ``num_views`` views of the sample before differencing; action ``i`` is ``params[i + 1] - params[i]``.
     ``blur_prob`` and ``solarize_prob`` may be ``(observed, predicted)`` pairs: the official recipe blurs every
     observed view and rarely the predicted one, and solarises only the predicted one.
 
-    Required keys: ``img`` (HxWx3 uint8 BGR). Modified keys: ``img`` (the list of views), ``img_shape``.
-    Added keys: ``actions`` ([num_views - 1, 9]), ``view_params`` ([num_views, 9]).
+    Required keys: ``img`` (HxWx3 uint8 in ``channel_order``). Modified keys: ``img`` (the list of views, BGR
+    uint8 as mmcv's loaders give them: keep ``to_rgb=True`` in the data preprocessor), ``img_shape``. Added
+    keys: ``actions`` ([num_views - 1, 9]), ``view_params`` ([num_views, 9], raw).
+
+    Args:
+        channel_order (str): Channel order of the input ``img``: ``'bgr'`` (mmcv's image loaders) or
+            ``'rgb'`` (mmpretrain's ``CIFAR10`` / ``CIFAR100`` arrays). Defaults to ``'bgr'``.
+        normalize_params (bool): L2-normalise each parameter across the views before differencing (the
+            official ``train_one_epoch_aug``). Defaults to True.
     """
     NUM_PARAMS = 9
+    CHANNEL_ORDERS = ('bgr', 'rgb')
 
     def __init__(self,
                  num_views: int = 4,
@@ -129,15 +175,26 @@ class ParamAugmentedViews(BaseTransform):
                  blur_prob: Union[float, Sequence[float]] = (1.0, 0.1),
                  blur_sigma: Tuple[float, float] = (0.1, 2.0),
                  solarize_prob: Union[float, Sequence[float]] = (0.0, 0.2),
-                 interpolation: str = 'bicubic'):
+                 interpolation: str = 'bicubic',
+                 channel_order: str = 'bgr',
+                 normalize_params: bool = True):
         if num_views < 2:
             raise ValueError(f'ParamAugmentedViews: num_views must be >= 2, got {num_views}')
+        if channel_order not in self.CHANNEL_ORDERS:
+            raise ValueError(f'ParamAugmentedViews: channel_order={channel_order!r} must be one of '
+                             f'{self.CHANNEL_ORDERS} (the channel order of the input img)')
+        if interpolation not in _PIL_INTERPOLATION:
+            raise ValueError(f'ParamAugmentedViews: interpolation={interpolation!r} must be one of '
+                             f'{tuple(_PIL_INTERPOLATION)}')
+        if not 0 <= hue <= 0.5:
+            raise ValueError(f'ParamAugmentedViews: hue={hue} must be in [0, 0.5] (factors are drawn in [-hue, hue])')
         self.num_views, self.size = num_views, size
         self.crop_scale, self.crop_ratio, self.flip_prob = crop_scale, crop_ratio, flip_prob
         self.jitter_prob, self.gray_prob = jitter_prob, gray_prob
         self.brightness, self.contrast, self.saturation, self.hue = brightness, contrast, saturation, hue
         self.blur_prob, self.solarize_prob = _pair(blur_prob), _pair(solarize_prob)
         self.blur_sigma, self.interpolation = blur_sigma, interpolation
+        self.channel_order, self.normalize_params = channel_order, normalize_params
         # the official kernel size: 2 * round((size - 10) / 20) + 1 (3 px at 32, 7 px at 64)
         self.blur_kernel = 2 * round((size - 10) / 20) + 1
 
@@ -160,12 +217,14 @@ class ParamAugmentedViews(BaseTransform):
             w, h = width, height
         return (height - h) // 2, (width - w) // 2, h, w
 
-    def view(self, img: np.ndarray, predicted: bool) -> Tuple[np.ndarray, np.ndarray]:
-        height, width = img.shape[:2]
+    def view(self, img: Image.Image, predicted: bool) -> Tuple[np.ndarray, np.ndarray]:
+        """One augmented view of the RGB PIL ``img`` (returned as a BGR array) and its 9 parameters."""
+        width, height = img.size
         top, left, h, w = self.crop_box(height, width)
-        out = mmcv.imresize(img[top:top + h, left:left + w], (self.size, self.size), interpolation=self.interpolation)
+        out = img.crop((left, top, left + w, top + h)).resize((self.size, self.size),
+                                                              _PIL_INTERPOLATION[self.interpolation])
         if np.random.rand() < self.flip_prob:
-            out = mmcv.imflip(out)
+            out = out.transpose(Image.FLIP_LEFT_RIGHT)
         factors = [1., 1., 1., 0.]
         if np.random.rand() < self.jitter_prob:
             order = np.random.permutation(4)
@@ -173,27 +232,35 @@ class ParamAugmentedViews(BaseTransform):
                        np.random.uniform(max(0., 1 - self.contrast), 1 + self.contrast),
                        np.random.uniform(max(0., 1 - self.saturation), 1 + self.saturation),
                        np.random.uniform(-self.hue, self.hue)]
-            ops = (mmcv.adjust_brightness, mmcv.adjust_contrast, mmcv.adjust_color, mmcv.adjust_hue)
+            ops = (lambda x, f: ImageEnhance.Brightness(x).enhance(f), lambda x, f: ImageEnhance.Contrast(x).enhance(f),
+                   lambda x, f: ImageEnhance.Color(x).enhance(f), adjust_hue_pil)
             for index in order:
                 out = ops[index](out, factors[index])
         if np.random.rand() < self.gray_prob:
-            out = mmcv.gray2bgr(mmcv.bgr2gray(out))
+            out = out.convert('L').convert('RGB')
         sigma = 0.
         if np.random.rand() < self.blur_prob[int(predicted)]:
             sigma = float(np.random.uniform(*self.blur_sigma))
-            out = cv2.GaussianBlur(out, (self.blur_kernel, self.blur_kernel), sigma)
+            out = gaussian_blur_pil(out, self.blur_kernel, sigma)
         if np.random.rand() < self.solarize_prob[int(predicted)]:
-            out = mmcv.solarize(out, thr=128)
-        params = np.array([top / height, left / width, h / height, w / width, *factors, sigma], np.float32)
-        return np.ascontiguousarray(out), params
+            out = ImageOps.solarize(out, 128)
+        params = np.array([top, left, h, w, *factors, sigma], np.float32)
+        return np.ascontiguousarray(np.asarray(out)[..., ::-1]), params
 
     def transform(self, results: dict) -> dict:
         img = results['img']
-        views, params = zip(*(self.view(img, predicted=i == self.num_views - 1) for i in range(self.num_views)))
+        if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+            raise ValueError(f'ParamAugmentedViews takes HxWx3 uint8 images, got {img.shape} {img.dtype}')
+        pil = Image.fromarray(np.ascontiguousarray(img[..., ::-1] if self.channel_order == 'bgr' else img), 'RGB')
+        views, params = zip(*(self.view(pil, predicted=i == self.num_views - 1) for i in range(self.num_views)))
         params = np.stack(params)
-        results.update(img=list(views), view_params=params, actions=np.diff(params, axis=0),
+        conditioned = params
+        if self.normalize_params:  # torch.nn.functional.normalize(p=2, dim=views), eps 1e-12
+            conditioned = params / np.maximum(np.linalg.norm(params, axis=0, keepdims=True), 1e-12)
+        results.update(img=list(views), view_params=params, actions=np.diff(conditioned, axis=0).astype(np.float32),
                        img_shape=(self.size, self.size))
         return results
 
     def __repr__(self) -> str:
-        return f'{type(self).__name__}(num_views={self.num_views}, size={self.size})'
+        return (f'{type(self).__name__}(num_views={self.num_views}, size={self.size}, '
+                f'channel_order={self.channel_order!r}, normalize_params={self.normalize_params})')

@@ -76,7 +76,7 @@ class SeqJEPA(BaseJEPA):
             raise ValueError(f'{type(self).__name__} needs the actions between the views in every data sample: '
                              "pack them with dict(type='PackInputs', algorithm_keys=['actions'])")
         actions = torch.stack([torch.as_tensor(sample.actions) for sample in data_samples])
-        actions = actions.to(views.device, torch.float32)
+        actions = actions.to(views.device, views.dtype if views.is_floating_point() else torch.float32)
         if actions.dim() != 3 or actions.shape[1] != views.shape[1] - 1:
             raise ValueError(f'{views.shape[1]} views need {views.shape[1] - 1} actions per sample (one per step); '
                              f'the data samples hold {tuple(actions.shape[1:])}')
@@ -100,8 +100,11 @@ class SeqJEPA(BaseJEPA):
     def predict_targets(self, inputs: Dict[str, torch.Tensor], masks=None) -> torch.Tensor:
         """The prediction of the last view's embedding from the observed views and all actions, [B, C]."""
         actions = inputs['actions']
+        # the predictor's action is embedded before the observed ones, as the official forward: the action
+        # embedding's batch norm updates its running statistics in that order
+        next_action = self.aggregator.embed_actions(actions[:, -1])
         _, agg = self.encode_sequence(inputs['views'][:, :-1], actions)
-        return self.predictor(torch.cat([agg, self.aggregator.embed_actions(actions[:, -1])], dim=-1))
+        return self.predictor(torch.cat([agg, next_action], dim=-1))
 
     @torch.no_grad()
     def target_features(self, inputs: torch.Tensor) -> torch.Tensor:

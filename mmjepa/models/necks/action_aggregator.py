@@ -8,6 +8,10 @@ from torch import nn
 from ..layers.block import build_blocks, final_norm
 from ..utils import apply_init
 
+# nn.TransformerEncoderLayer's defaults, which the official aggregator keeps
+OFFICIAL_BLOCK_CFG = dict(norm='post', act_cfg=dict(type='ReLU'), attn_drop=0.1, drop=0.1)
+LAST_SLOT_INPUTS = ('action', 'zero')
+
 
 @MODELS.register_module()
 class ActionSequenceAggregator(BaseModule):
@@ -16,9 +20,14 @@ class ActionSequenceAggregator(BaseModule):
     Each action (the relative transformation from view ``i`` to ``i + 1``) is embedded as
     ``a_i = BN_noaffine(Linear_nobias(action_i))`` (:meth:`embed_actions`); observed view ``i`` becomes the token
     ``[z_i; a_i]``, the last observed view's action slot zeroed (its action is the one the predictor is given);
-    a learned [AGG] token (zero-initialised) is prepended, ``num_layers`` mmpretrain transformer blocks and a
-    final LayerNorm run over the sequence, and the [AGG] output is the aggregate ``agg`` (``feat_dims +
+    a learned [AGG] token (zero-initialised) is prepended, ``num_layers`` transformer blocks and a final
+    LayerNorm run over the sequence, and the [AGG] output is the aggregate ``agg`` (``feat_dims +
     action_embed_dims`` wide), seq-JEPA's invariant representation.
+
+    By default the blocks are the official ``nn.TransformerEncoderLayer``: post-norm (``x = ln1(x + attn(x));
+    x = ln2(x + ffn(x))``), ReLU FFN, dropout 0.1 on the attention weights, after the attention projection and
+    inside the FFN, LayerNorm eps 1e-5; mmpretrain's parameter names (the fused ``attn.qkv`` is ``in_proj``), and
+    the official init (``init_scheme='seqjepa'``: one layer built and cloned, :func:`seqjepa_init_`).
 
     Args:
         feat_dims (int): Width of the view embeddings ``z`` (ResNet-18: 512).
@@ -26,10 +35,14 @@ class ActionSequenceAggregator(BaseModule):
         action_embed_dims (int): Width of the action embedding. Defaults to 128.
         num_layers (int): Defaults to 3. num_heads (int): Defaults to 4.
         feedforward_channels (int, optional): Defaults to 4 x the token width (2560 for 512 + 128).
-        block_cfg (dict): The blocks' conventions (:func:`build_blocks`). Defaults to ReLU and dropout 0.1 after
-            the attention projection and in the FFN (``nn.TransformerEncoderLayer``'s defaults).
-        init_scheme (str | dict, optional): Named init (:data:`mmjepa.models.utils.INIT_SCHEMES`) of the blocks;
-            None keeps mmpretrain's. Defaults to None.
+        block_cfg (dict, optional): The blocks' conventions (:func:`build_blocks`); keys left unset take the
+            official values (:data:`OFFICIAL_BLOCK_CFG`); e.g. ``dict(norm='pre')`` for mmpretrain's pre-norm layer.
+        last_slot_input (str): What the action embedding's batch norm sees in the last observed view's slot
+            before that slot is zeroed: ``'action'`` (the predictor's action; the official 3DIEBench path, whose
+            loader gives every relative action) or ``'zero'`` (the official augmentation path, which zeroes the
+            slot before the projection too). Defaults to ``'action'``.
+        init_scheme (str | dict, optional): Named init (:data:`mmjepa.models.utils.INIT_SCHEMES`) of the
+            aggregator; None keeps mmpretrain's layer init. Defaults to ``'seqjepa'``.
     """
 
     def __init__(self,
@@ -39,9 +52,10 @@ class ActionSequenceAggregator(BaseModule):
                  num_layers: int = 3,
                  num_heads: int = 4,
                  feedforward_channels: int = None,
-                 block_cfg: dict = dict(act_cfg=dict(type='ReLU'), drop=0.1),
+                 block_cfg: dict = None,
+                 last_slot_input: str = 'action',
                  norm_cfg: dict = dict(type='LN'),
-                 init_scheme=None,
+                 init_scheme='seqjepa',
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.feat_dims, self.action_dims, self.action_embed_dims = feat_dims, action_dims, action_embed_dims
@@ -49,6 +63,10 @@ class ActionSequenceAggregator(BaseModule):
         if self.embed_dims % num_heads:
             raise ValueError(f'model.aggregator: feat_dims + action_embed_dims = {self.embed_dims} is not divisible '
                              f'by num_heads={num_heads}')
+        if last_slot_input not in LAST_SLOT_INPUTS:
+            raise ValueError(f'model.aggregator.last_slot_input={last_slot_input!r} must be one of {LAST_SLOT_INPUTS}')
+        self.last_slot_input = last_slot_input
+        block_cfg = {**OFFICIAL_BLOCK_CFG, **(block_cfg or {})}
         self.action_embed = nn.Sequential(nn.Linear(action_dims, action_embed_dims, bias=False),
                                           nn.BatchNorm1d(action_embed_dims, affine=False))
         self.agg_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
@@ -76,9 +94,11 @@ class ActionSequenceAggregator(BaseModule):
         leads from view ``i`` to ``i + 1``) -> ``agg`` [B, embed_dims]."""
         if feats.shape[:2] != actions.shape[:2]:
             raise ValueError(f'{feats.shape[1]} observed views but {actions.shape[1]} actions per sequence')
-        emb = self.embed_actions(actions)
-        keep = torch.ones(emb.shape[1], 1, dtype=emb.dtype, device=emb.device)
+        keep = torch.ones(actions.shape[1], 1, dtype=feats.dtype, device=feats.device)
         keep[-1] = 0  # the last observed view's action is the predictor's: its slot is zeroed
+        if self.last_slot_input == 'zero':
+            actions = actions * keep.to(actions.dtype)
+        emb = self.embed_actions(actions)
         x = torch.cat([feats, emb * keep], dim=-1)
         x = torch.cat([self.agg_token.expand(x.shape[0], -1, -1), x], dim=1)
         for layer in self.layers:

@@ -39,12 +39,33 @@ def mae_init_(module: nn.Module) -> None:
             nn.init.ones_(m.weight)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
+def seqjepa_init_(module: nn.Module) -> None:
+    """seq-JEPA's aggregator as the official ``nn.TransformerEncoder`` leaves it (hafezgh/seq-jepa): one
+    ``nn.TransformerEncoderLayer`` built and deep-copied ``len(module.layers)`` times, so every layer starts equal.
+    That layer: ``nn.MultiheadAttention``'s init (xavier-uniform over the whole fused ``[3D, D]`` q/k/v weight,
+    zero q/k/v and output-projection biases, PyTorch's default Linear init of the output-projection weight),
+    PyTorch's default init of the FFN linears, unit / zero LayerNorms; the final LayerNorm unit / zero.
+    ``module`` has ``layers`` (mmpretrain-named blocks: ``attn.qkv``, ``attn.proj``, ``ffn``, ``ln1``, ``ln2``)
+    and may have ``ln1`` (the final norm)."""
+    first = module.layers[0]
+    for m in first.modules():
+        if isinstance(m, (nn.Linear, nn.LayerNorm)):
+            m.reset_parameters()
+    nn.init.xavier_uniform_(first.attn.qkv.weight)
+    for bias in (first.attn.qkv.bias, first.attn.proj.bias):
+        if bias is not None:
+            nn.init.zeros_(bias)
+    for layer in module.layers[1:]:
+        layer.load_state_dict(first.state_dict())
+    if isinstance(getattr(module, 'ln1', None), nn.LayerNorm):
+        module.ln1.reset_parameters()
 
 
 #: ``init_scheme`` name -> ``function(module, **kwargs)``; ``'ijepa'`` is the family's default.
 INIT_SCHEMES: Dict[str, Callable[..., None]] = {
     'ijepa': jepa_init_,
     'mae': mae_init_,
+    'seqjepa': seqjepa_init_,
 }
 
 
