@@ -1,8 +1,9 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """Converters from other codebases' checkpoints to mmjepa's parameter names, and exports back to them."""
 from .dmtjepa import convert_dmtjepa_checkpoint, convert_dmtjepa_head
+from .ecgjepa import convert_ecgjepa_checkpoint
 from .export import FORMATS, export_backbone
 from .ijepa import convert_ijepa_checkpoint, convert_ijepa_encoder, convert_ijepa_predictor
 
-__all__ = ['convert_dmtjepa_checkpoint', 'convert_dmtjepa_head', 'convert_ijepa_checkpoint', 'convert_ijepa_encoder',
+__all__ = ['convert_dmtjepa_checkpoint', 'convert_dmtjepa_head', 'convert_ecgjepa_checkpoint', 'convert_ijepa_checkpoint', 'convert_ijepa_encoder',
            'convert_ijepa_predictor', 'FORMATS', 'export_backbone']

@@ -11,9 +11,9 @@ optim_wrapper = dict(
 max_iters = 100_000
 warmup_iters = 10_000
 param_scheduler = [
-    dict(type='WarmupCosineLR', start_factor=1e-3, warmup=warmup_iters, eta_min=1e-6, by_epoch=False, begin=0,
-         end=max_iters),
-    dict(type='CosineWeightDecay', eta_min_ratio=10., by_epoch=False, begin=0, end=max_iters),
+    dict(type='WarmupCosineLR', start_factor=1e-3, warmup=warmup_iters, eta_min=1e-6, timing='ecgjepa',
+         by_epoch=False, begin=0, end=max_iters),
+    dict(type='CosineWeightDecay', eta_min_ratio=10., timing='ecgjepa', by_epoch=False, begin=0, end=max_iters),
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
 # The iteration-based checkpoint interval (default_hooks.checkpoint=dict(by_epoch=False, interval=5000)) is set by

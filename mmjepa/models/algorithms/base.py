@@ -221,7 +221,7 @@ class BaseJEPA(BaseSelfSupervisor):
 
     def loss(self, inputs, data_samples: Optional[List[DataSample]] = None, **kwargs) -> Dict[str, torch.Tensor]:
         inputs = self.prepare_inputs(inputs, data_samples)
-        self.target_generator.begin_step(self.online_modules())
+        self.target_generator.begin_step(self.online_modules(), self._step)
         masks = self.masks_for(inputs)
         targets = self.compute_targets(inputs, masks)
         pred = self.predict_targets(inputs, masks)

@@ -1,5 +1,8 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """The weight initialisation the official I-JEPA code ends up with."""
+import math
+from typing import Optional
+
 from torch import nn
 
 
@@ -17,3 +20,27 @@ def jepa_init_(module: nn.Module, std: float = 0.02) -> None:
         elif isinstance(m, nn.LayerNorm) and m.elementwise_affine:
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
+
+
+def ecgjepa_init_(module: nn.Module, depth: Optional[int] = None, std: float = 0.02) -> None:
+    """The official `ECG-JEPA <https://github.com/kweimann/ECG-JEPA>`_ init (its encoder and predictor
+    constructors): truncated normal (``std``) for every Linear and Conv1d weight, except the residual output
+    projections (``attn.proj``, the MLP's second layer ``ffn.layers.1``) at ``std / sqrt(2 * depth)``; zero
+    biases, LayerNorm 1/0. ``depth``: the *encoder's* number of blocks (the official predictor scales by it
+    too); None: ``len(module.layers)``.
+    """
+    if depth is None:
+        depth = len(module.layers)
+    if depth < 1:
+        raise ValueError(f"init_scheme=dict(type='ecgjepa', depth={depth}): depth must be >= 1")
+    residual_std = std / math.sqrt(2 * depth)
+    for name, m in module.named_modules():
+        if isinstance(m, (nn.Linear, nn.Conv1d)):
+            residual = name.endswith(('attn.proj', 'ffn.layers.1'))
+            nn.init.trunc_normal_(m.weight, std=residual_std if residual else std)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.LayerNorm) and m.elementwise_affine:
+            nn.init.ones_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
