@@ -12,7 +12,8 @@ ecg_archs = dict(
 model = dict(
     type='ECGJEPA',
     data_preprocessor=dict(type='SignalDataPreprocessor'),
-    backbone=dict(type='TokenTransformer', arch=ecg_archs['s'], num_register_tokens=1, qkv_bias=False,
+    backbone=dict(type='TokenTransformer', arch=ecg_archs['s'], num_register_tokens=1,
+                  block_cfg=dict(qkv_bias=False),
                   tokenizer=dict(type='SignalPatchEmbed', in_channels=12, patch_size=25, signal_length=5000,
                                  bias=False)),
     predictor=dict(type='JEPAPredictor', predictor_dims=192, depth=8),

@@ -5,13 +5,13 @@ from typing import Optional, Sequence, Union
 import torch
 from mmcv.cnn import build_norm_layer
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
-from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from mmpretrain.registry import MODELS
 from torch import nn
 
+from ..layers.block import build_blocks, check_block_cfg, final_norm, norm_cfg_with_bias
 from ..layers.rel_pos_attention import with_rel_pos
-from ..utils import jepa_init_, use_attention
-from ..utils.layout import TokenLayout
+from ..utils import apply_init
+from ..utils.layout import TokenLayout, check_pos_cfg
 from .jepa_vit import JEPAViT
 from .token_encoder import TokenEncoder
 
@@ -19,11 +19,11 @@ from .token_encoder import TokenEncoder
 class NormLinearNorm(nn.Module):
     """``norm2(fc(norm1(x)))``: the output head of the official T-JEPA encoder (LN, Linear, LN)."""
 
-    def __init__(self, dims: int, norm_cfg: dict):
+    def __init__(self, dims: int, norm_cfg: dict, bias: bool = True):
         super().__init__()
-        self.norm1 = build_norm_layer(norm_cfg, dims)[1]
-        self.fc = nn.Linear(dims, dims)
-        self.norm2 = build_norm_layer(norm_cfg, dims)[1]
+        self.norm1 = build_norm_layer(norm_cfg_with_bias(norm_cfg, bias), dims)[1]
+        self.fc = nn.Linear(dims, dims, bias=bias)
+        self.norm2 = build_norm_layer(norm_cfg_with_bias(norm_cfg, bias), dims)[1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.norm2(self.fc(self.norm1(x)))
@@ -34,8 +34,9 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
     """A JEPA encoder over the tokens of any ``tokenizer`` (``forward(x) -> (tokens [B, N, D], layout)`` and
     a ``layout`` attribute for the configured input), e.g. ECG-JEPA's
     ``dict(type='SignalPatchEmbed', in_channels=12, patch_size=25, signal_length=5000)``: a fixed sin-cos
-    table of the layout (any rank), optional register / mask tokens and relative position, and mmpretrain's
-    blocks under the key names of :class:`JEPAViT` (``layers.{i}``, ``ln1``, ``pos_embed``).
+    table of the layout (any rank), optional register / mask tokens and relative position, and the family's
+    blocks (:class:`JEPABlock`, configured by ``block_cfg``) under the key names of :class:`JEPAViT`
+    (``layers.{i}``, ``ln1``, ``pos_embed``).
 
     Args:
         tokenizer (dict): The tokenizer; ``embed_dims`` defaults to the arch's.
@@ -48,8 +49,13 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
         output_registers (bool): :meth:`forward` keeps the register tokens in front of the others (ECG-JEPA's
             evaluation: the probe attends to them, fine-tuning reads the first). Defaults to False.
         abs_pos (bool): Add the fixed sin-cos table. Defaults to True. rel_pos (dict, optional): see JEPAViT.
-        drop_rate (float): Dropout after the attention projection and in the MLP (ECG-JEPA fine-tuning: 0.05).
-            Defaults to 0.
+        pos_cfg (dict, optional): Layout of the sin-cos table (:meth:`TokenLayout.sincos`: ``interleave``,
+            ``offset``). Defaults to I-JEPA's ``[sin | cos]`` from position 0.
+        block_cfg (dict, optional): The blocks' conventions (:func:`build_blocks`: ``norm``, ``act_cfg``,
+            biases, ``attn_drop``, ``drop``); ``norm_bias`` also sets the final norm's. Defaults to I-JEPA's.
+        drop_rate (float): Dropout after the attention projection and in the MLP (ECG-JEPA fine-tuning: 0.05),
+            i.e. ``block_cfg.drop``. Defaults to 0.
+        init_scheme (str | dict): Named init (:data:`mmjepa.models.utils.INIT_SCHEMES`). Defaults to 'ijepa'.
         out_proj (bool): After the final norm, a Linear and a second norm (T-JEPA's LN-Linear-LN output head,
             ``ln1 = NormLinearNorm``: keys ``ln1.norm1``, ``ln1.fc``, ``ln1.norm2``). Defaults to False.
         drop_path_rate (float): Stochastic depth, linear over the blocks. Defaults to 0.
@@ -70,10 +76,12 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
                  mask_token: bool = False,
                  abs_pos: bool = True,
                  rel_pos: Optional[dict] = None,
+                 pos_cfg: Optional[dict] = None,
+                 block_cfg: Optional[dict] = None,
                  drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
                  frozen: bool = False,
-                 qkv_bias: bool = True,
+                 init_scheme: Union[str, dict] = 'ijepa',
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
                  with_cp: bool = False,
                  out_proj: bool = False,
@@ -92,18 +100,21 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
         self.abs_pos = abs_pos
         self.drop_after_pos = nn.Identity()
         self.pre_norm = nn.Identity()
-        dpr = [drop_path_rate * i / max(self.num_layers - 1, 1) for i in range(self.num_layers)]
-        self.layers = nn.ModuleList(
-            TransformerEncoderLayer(embed_dims=self.embed_dims, num_heads=self.num_heads,
-                                    feedforward_channels=settings['feedforward_channels'], drop_rate=drop_rate,
-                                    drop_path_rate=dpr[i],
-                                    qkv_bias=qkv_bias, norm_cfg=norm_cfg) for i in range(self.num_layers))
-        use_attention(self.layers)
+        self.pos_cfg = check_pos_cfg(pos_cfg)
+        block_cfg = check_block_cfg(block_cfg)
+        if drop_rate:
+            if block_cfg.get('drop', drop_rate) != drop_rate:
+                raise ValueError(f'model.backbone.drop_rate={drop_rate} and block_cfg.drop={block_cfg["drop"]} '
+                                 'disagree: set one of them')
+            block_cfg['drop'] = drop_rate
+        self.layers = build_blocks(self.num_layers, self.embed_dims, self.num_heads,
+                                   settings['feedforward_channels'], block_cfg, drop_path_rate, norm_cfg)
         if rel_pos is not None:
             with_rel_pos(self.layers, rel_pos)
         self.final_norm = True
-        self.ln1 = NormLinearNorm(self.embed_dims, norm_cfg) if out_proj else \
-            build_norm_layer(norm_cfg, self.embed_dims)[1]
+        self.ln1 = NormLinearNorm(self.embed_dims, norm_cfg, block_cfg.get('norm_bias', True)) if out_proj else \
+            final_norm(norm_cfg, self.embed_dims, block_cfg)
+        self.init_scheme = init_scheme
         self.out_type = out_type
         self.out_indices = [i % self.num_layers for i in ([out_indices] if isinstance(out_indices, int)
                                                            else out_indices)]
@@ -131,13 +142,13 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
             return self.pos_embed
         # Another input size (ECG-JEPA's 2.5 s evaluation crops): the table of that layout; on a 1-D layout
         # these are the first rows of the configured table, as the official code takes them.
-        return layout.sincos(self.embed_dims).to(self.pos_embed)
+        return layout.sincos(self.embed_dims, **self.pos_cfg).to(self.pos_embed)
 
     def init_weights(self):
         def official_init():
-            jepa_init_(self)
+            apply_init(self, self.init_scheme)
             self.init_token_weights()
-            self.pos_embed.data.copy_(self.layout.sincos(self.embed_dims))
+            self.pos_embed.data.copy_(self.layout.sincos(self.embed_dims, **self.pos_cfg))
 
         self.init_or_load(official_init)
 

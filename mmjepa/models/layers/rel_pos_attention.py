@@ -56,8 +56,11 @@ def with_rel_pos(layers: nn.ModuleList, rel_pos: dict) -> nn.ModuleList:
 def run_block(layer: nn.Module, x: torch.Tensor, coords: Optional[torch.Tensor] = None,
               span: Optional[Tuple[int, int]] = None) -> torch.Tensor:
     """``layer(x)`` for an mmpretrain ``TransformerEncoderLayer``, with the token coordinates given to its
-    :class:`RelPosMultiheadAttention` when ``coords`` is not None (the same pre-norm residual block)."""
+    :class:`RelPosMultiheadAttention` when ``coords`` is not None (the same residual block, pre- or post-norm)."""
     if coords is None:
         return layer(x)
+    if not getattr(layer, 'norm_first', True):  # a post-norm JEPABlock
+        x = layer.ln1(x + layer.attn(x, coords=coords, span=span))
+        return layer.ln2(layer.ffn(x, identity=x))
     x = x + layer.attn(layer.ln1(x), coords=coords, span=span)
     return layer.ffn(layer.ln2(x), identity=x)

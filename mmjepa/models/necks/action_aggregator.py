@@ -1,11 +1,12 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """seq-JEPA's aggregator: a transformer over the observed views' ``[z_i; a_i]`` tokens and an [AGG] token."""
 import torch
-from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
-from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from mmpretrain.registry import MODELS
 from torch import nn
+
+from ..layers.block import build_blocks, final_norm
+from ..utils import apply_init
 
 
 @MODELS.register_module()
@@ -25,9 +26,10 @@ class ActionSequenceAggregator(BaseModule):
         action_embed_dims (int): Width of the action embedding. Defaults to 128.
         num_layers (int): Defaults to 3. num_heads (int): Defaults to 4.
         feedforward_channels (int, optional): Defaults to 4 x the token width (2560 for 512 + 128).
-        drop_rate (float): Dropout in the blocks (``nn.TransformerEncoderLayer``'s default, which the official
-            code keeps). Defaults to 0.1.
-        act_cfg (dict): FFN activation. Defaults to ReLU (``nn.TransformerEncoderLayer``'s default).
+        block_cfg (dict): The blocks' conventions (:func:`build_blocks`). Defaults to ReLU and dropout 0.1 after
+            the attention projection and in the FFN (``nn.TransformerEncoderLayer``'s defaults).
+        init_scheme (str | dict, optional): Named init (:data:`mmjepa.models.utils.INIT_SCHEMES`) of the blocks;
+            None keeps mmpretrain's. Defaults to None.
     """
 
     def __init__(self,
@@ -37,9 +39,9 @@ class ActionSequenceAggregator(BaseModule):
                  num_layers: int = 3,
                  num_heads: int = 4,
                  feedforward_channels: int = None,
-                 drop_rate: float = 0.1,
-                 act_cfg: dict = dict(type='ReLU'),
+                 block_cfg: dict = dict(act_cfg=dict(type='ReLU'), drop=0.1),
                  norm_cfg: dict = dict(type='LN'),
+                 init_scheme=None,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.feat_dims, self.action_dims, self.action_embed_dims = feat_dims, action_dims, action_embed_dims
@@ -50,12 +52,16 @@ class ActionSequenceAggregator(BaseModule):
         self.action_embed = nn.Sequential(nn.Linear(action_dims, action_embed_dims, bias=False),
                                           nn.BatchNorm1d(action_embed_dims, affine=False))
         self.agg_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
-        self.layers = nn.ModuleList([
-            TransformerEncoderLayer(embed_dims=self.embed_dims, num_heads=num_heads,
-                                    feedforward_channels=feedforward_channels or 4 * self.embed_dims,
-                                    drop_rate=drop_rate, act_cfg=act_cfg, norm_cfg=norm_cfg)
-            for _ in range(num_layers)])
-        self.ln1 = build_norm_layer(norm_cfg, self.embed_dims)[1]
+        self.layers = build_blocks(num_layers, self.embed_dims, num_heads,
+                                   feedforward_channels or 4 * self.embed_dims, block_cfg, norm_cfg=norm_cfg)
+        self.ln1 = final_norm(norm_cfg, self.embed_dims, block_cfg)
+        self.init_scheme = init_scheme
+
+    def init_weights(self):
+        super().init_weights()
+        if self.init_scheme is not None and not (isinstance(self.init_cfg, dict)
+                                                 and self.init_cfg.get('type') == 'Pretrained'):
+            apply_init(self, self.init_scheme)
 
     def embed_actions(self, actions: torch.Tensor) -> torch.Tensor:
         """``[..., action_dims] -> [..., action_embed_dims]`` (the batch norm runs over all leading dims)."""

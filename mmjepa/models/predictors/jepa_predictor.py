@@ -1,22 +1,21 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """The narrow ViT that predicts target-block representations from the context tokens."""
-from typing import Optional
+from typing import Optional, Union
 
 import torch
 import torch.nn.functional as F
-from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
-from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from mmpretrain.models.utils import MultiheadAttention
 from mmpretrain.registry import MODELS
 from torch import nn
 
+from ..layers.block import JEPABlock, build_blocks, final_norm
 from ..mask_samplers.masks import Masks
-from ..utils import gather_tokens, jepa_init_, use_attention
-from ..utils.layout import TokenLayout
+from ..utils import apply_init, gather_tokens
+from ..utils.layout import TokenLayout, check_pos_cfg
 
 
-def last_layer_on_queries(layer: TransformerEncoderLayer, x: torch.Tensor, num_queries: int) -> torch.Tensor:
+def last_layer_on_queries(layer: JEPABlock, x: torch.Tensor, num_queries: int) -> torch.Tensor:
     """``layer(x)[:, -num_queries:]`` without the outputs of the other tokens.
 
     Every token still gives its key and value, but queries, attention output, projection and MLP are
@@ -27,7 +26,8 @@ def last_layer_on_queries(layer: TransformerEncoderLayer, x: torch.Tensor, num_q
     if type(attn).forward is not MultiheadAttention.forward or attn.v_shortcut:
         return layer(x)[:, -num_queries:]  # an attention variant this shortcut does not know: full layer
     batch_size, num_tokens, dims = x.shape
-    h = layer.ln1(x)
+    post_norm = not getattr(layer, 'norm_first', True)
+    h = x if post_norm else layer.ln1(x)
     weight, bias = attn.qkv.weight, attn.qkv.bias
     q = F.linear(h[:, -num_queries:], weight[:attn.embed_dims], None if bias is None else bias[:attn.embed_dims])
     kv = F.linear(h, weight[attn.embed_dims:], None if bias is None else bias[attn.embed_dims:])
@@ -36,6 +36,9 @@ def last_layer_on_queries(layer: TransformerEncoderLayer, x: torch.Tensor, num_q
     out = attn.scaled_dot_product_attention(q, k, v, dropout_p=attn.attn_drop if attn.training else 0.)
     out = attn.proj(out.transpose(1, 2).reshape(batch_size, num_queries, attn.embed_dims))
     x = x[:, -num_queries:] + attn.out_drop(attn.gamma1(attn.proj_drop(out)))
+    if post_norm:
+        x = layer.ln1(x)
+        return layer.ln2(layer.ffn(x, identity=x))
     return layer.ffn(layer.ln2(x), identity=x)
 
 
@@ -57,6 +60,9 @@ class JEPAPredictor(BaseModule):
         mlp_ratio (float): Hidden width of the MLP relative to ``predictor_dims``. Defaults to 4.
         drop_path_rate (float): Stochastic depth, linear over the blocks. Defaults to 0.
         norm_cfg (dict): Norm layers. Defaults to LayerNorm with eps 1e-6.
+        block_cfg (dict, optional): The blocks' conventions (:func:`build_blocks`). Defaults to I-JEPA's.
+        pos_cfg (dict, optional): Layout of the sin-cos table (:meth:`TokenLayout.sincos`). Defaults to I-JEPA's.
+        init_scheme (str | dict): Named init (:data:`mmjepa.models.utils.INIT_SCHEMES`). Defaults to 'ijepa'.
     """
 
     def __init__(self,
@@ -68,33 +74,31 @@ class JEPAPredictor(BaseModule):
                  mlp_ratio: float = 4.,
                  drop_path_rate: float = 0.,
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 block_cfg: Optional[dict] = None,
+                 pos_cfg: Optional[dict] = None,
+                 init_scheme: Union[str, dict] = 'ijepa',
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.layout = layout
+        self.pos_cfg = check_pos_cfg(pos_cfg)
+        self.init_scheme = init_scheme
         num_patches = layout.num_tokens
         self.embed = nn.Linear(embed_dims, predictor_dims)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dims))
         self.pos_embed = nn.Parameter(torch.zeros(1, num_patches, predictor_dims), requires_grad=False)
-        dpr = [drop_path_rate * i / max(depth - 1, 1) for i in range(depth)]
-        self.layers = nn.ModuleList(
-            TransformerEncoderLayer(
-                embed_dims=predictor_dims,
-                num_heads=num_heads,
-                feedforward_channels=int(predictor_dims * mlp_ratio),
-                drop_path_rate=dpr[i],
-                norm_cfg=norm_cfg) for i in range(depth))
-        use_attention(self.layers)  # faster bf16 attention on the CPU
+        self.layers = build_blocks(depth, predictor_dims, num_heads, int(predictor_dims * mlp_ratio), block_cfg,
+                                   drop_path_rate, norm_cfg)
         if depth:
             self.layers[-1].fsdp_unit = False  # run from its weights (last_layer_on_queries): not an FSDP unit
-        self.ln1 = build_norm_layer(norm_cfg, predictor_dims)[1]
+        self.ln1 = final_norm(norm_cfg, predictor_dims, block_cfg)
         self.proj = nn.Linear(predictor_dims, embed_dims)
 
     def init_weights(self):
         super().init_weights()
         if not (isinstance(self.init_cfg, dict) and self.init_cfg['type'] == 'Pretrained'):
-            jepa_init_(self)
+            apply_init(self, self.init_scheme)
             nn.init.trunc_normal_(self.mask_token, std=0.02)
-            self.pos_embed.data.copy_(self.layout.sincos(self.pos_embed.shape[-1]))
+            self.pos_embed.data.copy_(self.layout.sincos(self.pos_embed.shape[-1], **self.pos_cfg))
 
     def forward(self, context: torch.Tensor, masks: Masks) -> torch.Tensor:
         """Predict the target blocks.

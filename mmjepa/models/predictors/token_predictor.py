@@ -1,17 +1,16 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """A predictor that maps every encoded token to its target (the encoder has already put mask tokens in)."""
-from typing import Optional
+from typing import Optional, Union
 
 import torch
-from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
-from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from mmpretrain.registry import MODELS
 from torch import nn
 
+from ..layers.block import build_blocks, final_norm
 from ..layers.rel_pos_attention import run_block, with_rel_pos
 from ..mask_samplers.masks import Masks
-from ..utils import gather_tokens, jepa_init_, use_attention
+from ..utils import apply_init, gather_tokens
 from ..utils.layout import TokenLayout
 
 
@@ -30,31 +29,32 @@ class TokenPredictor(BaseModule):
         out_dims (int): Width of the targets (e.g. ``ROAGradientTarget.feature_dim``).
         predictor_dims (int): Defaults to 512. depth (int): Defaults to 8.
         mlp_ratio (float): Defaults to 4. rel_pos (dict, optional): e.g. ``dict(type='ContextualKeyRPE')``.
+        block_cfg (dict, optional): The blocks' conventions (:func:`build_blocks`). Defaults to I-JEPA's.
+        init_scheme (str | dict): Named init (:data:`mmjepa.models.utils.INIT_SCHEMES`). Defaults to 'ijepa'.
     """
 
     def __init__(self, embed_dims: int, num_heads: int, layout: TokenLayout, out_dims: int,
                  predictor_dims: int = 512, depth: int = 8, mlp_ratio: float = 4., rel_pos: Optional[dict] = None,
-                 norm_cfg: dict = dict(type='LN', eps=1e-6), init_cfg: Optional[dict] = None):
+                 norm_cfg: dict = dict(type='LN', eps=1e-6), block_cfg: Optional[dict] = None,
+                 init_scheme: Union[str, dict] = 'ijepa', init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.layout = layout
         self.embed = nn.Linear(embed_dims, predictor_dims)
-        self.layers = nn.ModuleList(
-            TransformerEncoderLayer(embed_dims=predictor_dims, num_heads=num_heads,
-                                    feedforward_channels=int(predictor_dims * mlp_ratio), norm_cfg=norm_cfg)
-            for _ in range(depth))
-        use_attention(self.layers)
+        self.layers = build_blocks(depth, predictor_dims, num_heads, int(predictor_dims * mlp_ratio), block_cfg,
+                                   norm_cfg=norm_cfg)
         self.rel_pos = rel_pos is not None
         if self.rel_pos:
             with_rel_pos(self.layers, rel_pos)
         else:
             self.register_buffer('pos_embed', layout.sincos(predictor_dims), persistent=False)
-        self.ln1 = build_norm_layer(norm_cfg, predictor_dims)[1]
+        self.ln1 = final_norm(norm_cfg, predictor_dims, block_cfg)
+        self.init_scheme = init_scheme
         self.proj = nn.Linear(predictor_dims, out_dims)
 
     def init_weights(self):
         super().init_weights()
         if not (isinstance(self.init_cfg, dict) and self.init_cfg['type'] == 'Pretrained'):
-            jepa_init_(self)
+            apply_init(self, self.init_scheme)
 
     def forward(self, tokens: torch.Tensor, masks: Masks, num_prefix_tokens: int = 0) -> torch.Tensor:
         """``tokens`` [S, P + Kc, D]: ``P`` prefix tokens (the encoder's registers: SAR-JEPA's cls token, which

@@ -1,7 +1,7 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
-"""The weight initialisation the official I-JEPA code ends up with."""
+"""Named weight initialisations: each member's official scheme, selected by ``init_scheme`` in its config."""
 import math
-from typing import Optional
+from typing import Callable, Dict, Optional, Union
 
 from torch import nn
 
@@ -19,7 +19,8 @@ def jepa_init_(module: nn.Module, std: float = 0.02) -> None:
                 nn.init.zeros_(m.bias)
         elif isinstance(m, nn.LayerNorm) and m.elementwise_affine:
             nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
 
 
 def ecgjepa_init_(module: nn.Module, depth: Optional[int] = None, std: float = 0.02) -> None:
@@ -27,7 +28,7 @@ def ecgjepa_init_(module: nn.Module, depth: Optional[int] = None, std: float = 0
     constructors): truncated normal (``std``) for every Linear and Conv1d weight, except the residual output
     projections (``attn.proj``, the MLP's second layer ``ffn.layers.1``) at ``std / sqrt(2 * depth)``; zero
     biases, LayerNorm 1/0. ``depth``: the *encoder's* number of blocks (the official predictor scales by it
-    too); None: ``len(module.layers)``.
+    too: give it there); None: ``len(module.layers)``.
     """
     if depth is None:
         depth = len(module.layers)
@@ -44,3 +45,19 @@ def ecgjepa_init_(module: nn.Module, depth: Optional[int] = None, std: float = 0
             nn.init.ones_(m.weight)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
+
+
+#: ``init_scheme`` name -> ``function(module, **kwargs)``; ``'ijepa'`` is the family's default.
+INIT_SCHEMES: Dict[str, Callable[..., None]] = {
+    'ijepa': jepa_init_,
+    'ecgjepa': ecgjepa_init_,
+}
+
+
+def apply_init(module: nn.Module, scheme: Union[str, dict] = 'ijepa') -> None:
+    """Initialise ``module`` with a named scheme: ``'ijepa'`` or ``dict(type='ijepa', std=0.02)``."""
+    kwargs = dict(scheme) if isinstance(scheme, dict) else dict(type=scheme)
+    name = kwargs.pop('type', None)
+    if name not in INIT_SCHEMES:
+        raise ValueError(f'init_scheme={scheme!r}: unknown scheme; choose one of {sorted(INIT_SCHEMES)}')
+    INIT_SCHEMES[name](module, **kwargs)

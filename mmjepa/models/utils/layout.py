@@ -40,15 +40,30 @@ class TokenLayout:
         axes = torch.meshgrid(*(torch.arange(n) for n in self.grid), indexing='ij')
         return torch.stack([a.reshape(-1) for a in axes], dim=1)
 
-    def sincos(self, dims: int) -> torch.Tensor:
+    def sincos(self, dims: int, interleave: bool = False, offset: int = 0) -> torch.Tensor:
         """Fixed sin-cos position table [1, N, dims] (float32).
 
         Each axis gets ``dims / ndim`` channels, the last axis first: on a 2-D grid the first half encodes
         the column and the second the row, the layout of the official I-JEPA/MAE ``get_2d_sincos_pos_embed``;
-        on a 1-D grid it is ``[sin, cos]`` of the token index.
+        on a 1-D grid it is ``[sin, cos]`` of the token index. ``interleave``: the channels of each axis
+        alternate sin and cos (see :func:`sincos_1d`). ``offset``: positions start there (token ``i`` takes
+        row ``i + offset`` of the table, e.g. features behind a [CLS] row).
         """
         if dims % (2 * self.ndim):
             raise ValueError(f'A {self.ndim}-D sin-cos table needs a width divisible by {2 * self.ndim}, got {dims}')
-        coords = self.coordinates()
-        parts = [sincos_1d(dims // self.ndim, coords[:, axis]) for axis in reversed(range(self.ndim))]
+        coords = self.coordinates() + int(offset)
+        parts = [sincos_1d(dims // self.ndim, coords[:, axis], interleave) for axis in reversed(range(self.ndim))]
         return torch.cat(parts, dim=1).float().unsqueeze(0)
+
+
+POS_CFG_KEYS = ('interleave', 'offset')
+
+
+def check_pos_cfg(pos_cfg) -> dict:
+    """``pos_cfg`` (the keyword arguments of :meth:`TokenLayout.sincos`) as a dict, or an error naming the
+    unknown keys."""
+    pos_cfg = dict(pos_cfg or {})
+    unknown = sorted(set(pos_cfg) - set(POS_CFG_KEYS))
+    if unknown:
+        raise ValueError(f'pos_cfg has unknown keys {unknown}; valid keys: {list(POS_CFG_KEYS)}')
+    return pos_cfg

@@ -5,8 +5,9 @@ from typing import Sequence
 import torch
 
 
-def sincos_1d(dims: int, positions: torch.Tensor) -> torch.Tensor:
-    """``[sin(p*w), cos(p*w)]`` with ``w_i = 10000^(-i/(dims/2))`` for ``i < dims/2``.
+def sincos_1d(dims: int, positions: torch.Tensor, interleave: bool = False) -> torch.Tensor:
+    """``[sin(p*w), cos(p*w)]`` with ``w_i = 10000^(-i/(dims/2))`` for ``i < dims/2`` (I-JEPA, MAE); with
+    ``interleave`` the channels alternate, ``sin(p*w_0), cos(p*w_0), sin(p*w_1), ...`` (ECG-JEPA).
 
     Returns a ``[len(positions), dims]`` float64 tensor.
     """
@@ -14,6 +15,8 @@ def sincos_1d(dims: int, positions: torch.Tensor) -> torch.Tensor:
         raise ValueError(f'sin-cos embedding needs an even width, got {dims}')
     omega = 1.0 / 10000**(torch.arange(dims // 2, dtype=torch.float64) / (dims / 2))
     angles = positions.to(torch.float64).reshape(-1, 1) * omega.reshape(1, -1)
+    if interleave:
+        return torch.stack([angles.sin(), angles.cos()], dim=2).flatten(1)
     return torch.cat([angles.sin(), angles.cos()], dim=1)
 
 
