@@ -189,3 +189,37 @@ def test_mask_distribution_matches_the_official_collator():
     rate = masked.mean(0)
     se = np.sqrt(rate * (1 - rate) / 4000) + 1e-3
     assert (np.abs(rate - fx['position_rate'].numpy()) < 5 * se).all()
+
+
+def test_position_tables_are_the_official_interleaved_ones(forward_run):
+    fx, _, _, _ = forward_run
+    model = tiny_model()  # initialised by the config, not loaded
+    # the official tables are computed in float32 (positions x frequencies), ours in float64
+    torch.testing.assert_close(model.backbone.pos_embed[0], fx['pos_table'], rtol=0, atol=1e-6)
+    torch.testing.assert_close(model.predictor.pos_embed[0], fx['predictor_pos_table'], rtol=0, atol=1e-6)
+
+
+def test_default_init_is_the_official_one():
+    """Per tensor, the std of the default ViT-S at initialisation against the official constructors' (0.02, the
+    residual projections 0.02 / sqrt(16), norms 1, no bias anywhere), within 1 % + their sampling noise."""
+    fx = load('init.pt')
+    init_default_scope('mmpretrain')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(MODEL_CFG).model)
+    model.init_weights()
+    official = {k: torch.empty(s) for k, s in zip(fx['keys'], fx['shapes'])}
+    converted = convert_ecgjepa_checkpoint(dict(model=official, config=dict(channel_size=5000, patch_size=25)))
+    by_id = {id(v): k for k, v in official.items()}
+    names = {ours: by_id[id(v)] for ours, v in converted['state_dict'].items()
+             if id(v) in by_id and not ours.startswith('target_generator.')}  # the target: a copy
+    trained = {k for k, p in model.named_parameters() if p.requires_grad}
+    assert trained == set(names), 'the trained parameters are not those of the official model (biases?)'
+    state = model.state_dict()
+    for i, key in enumerate(fx['keys']):
+        ours = next(o for o, k in names.items() if k == key)
+        std, official_std = float(state[ours].std()), float(fx['std'][i])
+        if official_std == 0:  # LayerNorm weights: ones
+            assert torch.equal(state[ours], torch.ones_like(state[ours])), key
+        else:
+            noise = 4 / (2 * state[ours].numel())**0.5  # 4 standard errors of two sample stds
+            assert abs(std / official_std - 1) < 0.01 + noise, (key, std, official_std)
