@@ -1,5 +1,7 @@
 # ECG-JEPA optimisation (official configs): AdamW (betas 0.9, 0.99, eps 1e-6), lr linear from 1e-6 to 1e-3 over
-# 10k steps then cosine to 1e-6, weight decay cosine from 0.01 up to 0.1, decay on Linear / Conv1d weights only
+# 10k steps then cosine to 1e-6 (the official utils/schedules.py convention, timing='ecgjepa': step i, the cosine
+# over T - W - 1 steps, so the last step runs at 1e-6), weight decay cosine from 0.01 up to 0.1, decay on Linear /
+# Conv1d weights only
 # (not on biases, norms, register and mask tokens), 100k steps, no gradient clipping. fp32 here; the "amp"
 # configs set mmjepa's BF16OptimWrapper (bf16 autocast, as the official runs).
 optim_wrapper = dict(
