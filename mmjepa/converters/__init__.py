@@ -5,5 +5,6 @@ from .ecgjepa import convert_ecgjepa_checkpoint
 from .export import FORMATS, export_backbone
 from .ijepa import convert_ijepa_checkpoint, convert_ijepa_encoder, convert_ijepa_predictor
 
-__all__ = ['convert_dmtjepa_checkpoint', 'convert_dmtjepa_head', 'convert_ecgjepa_checkpoint', 'convert_ijepa_checkpoint', 'convert_ijepa_encoder',
-           'convert_ijepa_predictor', 'FORMATS', 'export_backbone']
+__all__ = ['convert_dmtjepa_checkpoint', 'convert_dmtjepa_head', 'convert_ecgjepa_checkpoint',
+           'convert_ijepa_checkpoint', 'convert_ijepa_encoder', 'convert_ijepa_predictor', 'FORMATS',
+           'export_backbone']

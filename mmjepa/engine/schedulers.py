@@ -45,7 +45,8 @@ class WarmupCosineParamScheduler(_ParamScheduler):
 
     def __init__(self, optimizer, param_name: str, start_factor: float = 1., warmup: int = 0,
                  eta_min: Optional[float] = None, eta_min_ratio: Optional[float] = None, timing: str = 'official',
-                 accumulative_counts: int = 1, begin: int = 0, end: int = INF, last_step: int = -1, by_epoch: bool = True, verbose=False):
+                 accumulative_counts: int = 1, begin: int = 0, end: int = INF, last_step: int = -1,
+                 by_epoch: bool = True, verbose=False):
         if end == INF:
             raise ValueError('WarmupCosine schedulers need a finite `end`')
         if not 0 <= warmup < end - begin:

@@ -7,7 +7,8 @@
 # with its own per-lead statistics (below, as the official code states them; leads I, II, III, aVR, aVL, aVF,
 # V1-V6, so MIMIC-IV-ECG's aVF/aVL, stored the other way round, are swapped here; CODE-15 and St-Petersburg
 # take the statistics of their high-passed versions, pretrain.py; cpsc-extra takes cpsc's, as the official
-# DATASETS table maps it), no eps, in float16 arithmetic (the official dumps are float16), clipped to [-5, 5]; records shorter than 10 s dropped; a random 10 s crop.
+# DATASETS table maps it), no eps, in float16 arithmetic (the official dumps are float16), clipped to [-5, 5];
+# records shorter than 10 s dropped; a random 10 s crop.
 # The official batches draw a database with fixed weights (mimic-iv-ecg 0.7, code-15 0.1, ptb-xl 0.05, georgia 0.0375,
 # ningbo 0.028125, cpsc 0.025, ptb 0.01875, st-petersburg 0.01875, cpsc-extra 0.0125, chapman-shaoxing 0.009375);
 # here the databases are concatenated, each `repeat` times: set `repeat` to approach those weights for the copies
