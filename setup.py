@@ -25,6 +25,19 @@ def parse_requirements(name):
         return [line for line in lines if line]
 
 
+#: ``pip install "mmjepa[NAME]"``: each member's heavy dependencies. ``lidar`` installs what mmdet3d 1.4.0 imports;
+#: mmdet3d and nuscenes-devkit themselves go in with ``--no-deps`` (requirements/mmdet3d.txt says why).
+MEMBER_EXTRAS = dict(ecg='ecg.txt', tabular='tabular.txt', act='act.txt', lidar='mmdet3d.txt')
+
+
+def extras_require():
+    extras = {name: parse_requirements(file) for name, file in MEMBER_EXTRAS.items()}
+    extras['all'] = sorted({req for reqs in extras.values() for req in reqs})
+    extras.update(tests=parse_requirements('tests.txt'), optional=parse_requirements('optional.txt'),
+                  mim=parse_requirements('mminstall.txt'))
+    return extras
+
+
 def add_mim_extension():
     """Link (editable installs) or copy (sdist/wheel) configs, tools and the model index into mmjepa/.mim."""
     if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
@@ -64,10 +77,6 @@ if __name__ == '__main__':
         packages=find_packages(exclude=('configs', 'tools', 'tests', 'demo')),
         include_package_data=True,
         install_requires=parse_requirements('runtime.txt'),
-        extras_require={
-            'tests': parse_requirements('tests.txt'),
-            'optional': parse_requirements('optional.txt'),
-            'mim': parse_requirements('mminstall.txt'),
-        },
+        extras_require=extras_require(),
         zip_safe=False,
     )

@@ -13,10 +13,28 @@ CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), r
                  if '_base_' not in p)
 
 
+PRETRAINING = ('IJEPA', 'DMTJEPA', 'ECIJEPA', 'SARJEPA', 'ECGJEPA', 'TJEPA', 'SeqJEPA', 'ACTJEPA', 'ADLJEPA')
+SAFETY_HOOKS = ('CheckpointHook', 'RNGStateHook', 'NonFiniteLossHook', 'TargetEMAHook', 'ProvenanceHook')
+
+
+def check_safety_hooks(cfg) -> None:
+    """A pretraining config keeps every guarantee of the shared runtime: atomic epoch and iteration checkpoints,
+    the RNG state, the non-finite loss guard, the EMA update after each step and the provenance record."""
+    hooks = [h['type'] for h in cfg.get('custom_hooks', [])]
+    missing = [t for t in SAFETY_HOOKS if t not in hooks]
+    assert not missing, f'custom_hooks lacks {missing}: extend _base_.custom_hooks instead of replacing them'
+    iteration_ckpt = [h for h in cfg.custom_hooks if h['type'] == 'CheckpointHook']
+    assert iteration_ckpt[0].get('by_epoch') is False
+    for ckpt in (cfg.default_hooks.checkpoint, *iteration_ckpt):
+        assert ckpt.get('backend_args', {}).get('backend') == 'atomic_local', ckpt
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
 def test_config_parses(path):
     cfg = Config.fromfile(path)
     assert 'model' in cfg and cfg.model.get('type')
+    if cfg.model.type in PRETRAINING:
+        check_safety_hooks(cfg)
     if 'train_cfg' in cfg and cfg.get('default_scope') == 'mmpretrain' and cfg.model.type in (
             'IJEPA', 'DMTJEPA', 'ECIJEPA'):
         assert cfg.param_scheduler[0]['type'] == 'WarmupCosineLR'

@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
@@ -27,3 +29,25 @@ def test_check_install_passes_here():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count('[check] ok') >= 9
+
+
+def test_a_missing_extra_names_it(monkeypatch):
+    import sys
+    from mmjepa.utils.extras import MissingExtraError, require
+    monkeypatch.setitem(sys.modules, 'wfdb', None)  # as if not installed
+    with pytest.raises(MissingExtraError, match=r'Reading WFDB records needs \'wfdb\'.*pip install "mmjepa\[ecg\]"'):
+        require('wfdb', 'ecg', 'Reading WFDB records')
+    assert require('json', 'ecg', 'x').dumps([]) == '[]'
+
+
+def test_extras_of_setup_cover_the_member_requirements():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('mmjepa_setup', osp.join(ROOT, 'setup.py'))
+    setup = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(setup)  # not __main__: defines, does not build
+    extras = setup.extras_require()
+    assert {'ecg', 'tabular', 'act', 'lidar', 'all', 'tests'} <= set(extras)
+    assert 'wfdb' in extras['ecg'] and 'metaworld==3.1.1' in extras['act'] and 'xgboost-cpu' in extras['tabular']
+    assert set(extras['ecg']) | set(extras['act']) <= set(extras['all'])
+    core = setup.parse_requirements('runtime.txt')
+    assert not {'wfdb', 'neurokit2', 'xgboost-cpu', 'metaworld==3.1.1', 'fvcore'} & set(core)

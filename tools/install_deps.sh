@@ -57,8 +57,9 @@ import mmcv.ops
 PY
 fi
 
-step "OpenMMLab packages and mmjepa's requirements"
+step "OpenMMLab packages and mmjepa's requirements with every extra (ecg, tabular, act; lidar below)"
 "${PIP[@]}" -q -r "$ROOT/requirements/mminstall.txt" -r "$ROOT/requirements/runtime.txt" \
+  -r "$ROOT/requirements/ecg.txt" -r "$ROOT/requirements/tabular.txt" -r "$ROOT/requirements/act.txt" \
   -r "$ROOT/requirements/tests.txt"
 step "mmdet3d 1.4.0 and nuscenes-devkit 1.2.0 without their pins (requirements/mmdet3d.txt says why), then what they import"
 "${PIP[@]}" -q --no-deps "mmdet3d==1.4.0" "nuscenes-devkit==1.2.0"

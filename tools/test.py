@@ -19,6 +19,7 @@ import mmjepa  # noqa: E402,F401
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
+from mmjepa.utils.config_errors import explain_config_errors  # noqa: E402
 from mmjepa.utils.dist import setup_cpu_distributed, teardown_distributed  # noqa: E402
 from mmjepa.utils.provenance import TRANSFER_KEY, resolve_benchmark_meta, transfer_record  # noqa: E402
 
@@ -57,8 +58,9 @@ def main():
     if args.out is not None:
         cfg.test_evaluator = [*(cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else
                                 [cfg.test_evaluator]), dict(type='DumpResults', out_file_path=args.out)]
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    metrics = runner.test()
+    with explain_config_errors(cfg):
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        metrics = runner.test()
     if runner.rank == 0:
         print(f'[mmjepa] metrics: {metrics}', flush=True)
         # The leaderboard (tools/analysis_tools/leaderboard.py) reads this file.

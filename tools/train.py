@@ -1,7 +1,7 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """Train a model from a config: mmjepa pretraining, or mmpretrain / mmseg / mmdet transfer.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--cfg-options k=v ...]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT] | --resume-or-start] [--amp] [--cfg-options k=v ...]
 
 The config's ``default_scope`` decides which library's registries are used. Distributed runs go through
 ``tools/dist_train.sh`` (torchrun) or ``tools/slurm_train.sh``.
@@ -17,7 +17,9 @@ import mmjepa  # noqa: E402,F401  (registers models and the checkpoint allow-lis
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
+from mmjepa.utils.config_errors import explain_config_errors  # noqa: E402
 from mmjepa.utils.dist import setup_cpu_distributed, teardown_distributed  # noqa: E402
+from mmjepa.utils.resume import find_resume_checkpoint, unreadable_reason  # noqa: E402
 
 
 def parse_args():
@@ -25,7 +27,11 @@ def parse_args():
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='directory for logs and checkpoints')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
-                        help='resume from CKPT, or from the latest checkpoint in the work dir if none is given')
+                        help='resume from CKPT, or from the latest readable checkpoint in the work dir if none is '
+                             'given (an error when there is none)')
+    parser.add_argument('--resume-or-start', action='store_true',
+                        help='resume from the latest readable checkpoint in the work dir, or start from scratch '
+                             'when there is none (for jobs that a cluster may preempt and requeue)')
     parser.add_argument('--amp', action='store_true',
                         help='bf16 autocast: an OptimWrapper becomes mmjepa\'s BF16OptimWrapper (GPU or CPU); '
                              'AmpOptimWrapper (bf16 unless its dtype says otherwise) and BF16OptimWrapper are kept')
@@ -90,9 +96,15 @@ def merge_args(cfg: Config, args) -> Config:
             cfg.optim_wrapper.type = 'BF16OptimWrapper'
         elif wrapper == 'AmpOptimWrapper':
             cfg.optim_wrapper.setdefault('dtype', 'bfloat16')  # mmengine's default would be fp16
-    if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+    if args.resume is not None and args.resume_or_start:
+        raise ValueError('give --resume [CKPT] or --resume-or-start, not both')
+    if args.resume == 'auto' or args.resume_or_start:
+        choose_resume_checkpoint(cfg, fresh_ok=args.resume_or_start)
     elif args.resume is not None:
+        reason = unreadable_reason(args.resume)
+        if reason is not None:
+            raise ValueError(f'--resume {args.resume}: the checkpoint is {reason}; give another one, or --resume '
+                             'alone for the latest readable checkpoint of the work dir')
         cfg.resume, cfg.load_from = True, args.resume
     if args.auto_scale_lr:
         if 'auto_scale_lr' not in cfg:
@@ -112,13 +124,34 @@ def merge_args(cfg: Config, args) -> Config:
     return cfg
 
 
+def choose_resume_checkpoint(cfg: Config, fresh_ok: bool = False) -> None:
+    """Resume from the latest readable checkpoint of ``cfg.work_dir``; a truncated or corrupt later one is
+    reported and passed over. With none, start fresh if ``fresh_ok``, else stop with an error."""
+    path, skipped = find_resume_checkpoint(cfg.work_dir)
+    for bad, reason in skipped:
+        print(f'[mmjepa] warning: cannot resume from {bad}: {reason}; trying the previous checkpoint',
+              file=sys.stderr, flush=True)
+    if path is not None:
+        print(f'[mmjepa] resuming from {path}', flush=True)
+        cfg.resume, cfg.load_from = True, path
+    elif fresh_ok:
+        print(f'[mmjepa] nothing to resume in {cfg.work_dir}: starting from scratch', flush=True)
+        cfg.resume, cfg.load_from = False, None
+    else:
+        raise FileNotFoundError(
+            f'--resume: no readable checkpoint in {cfg.work_dir}'
+            f'{" (" + ", ".join(f"{p}: {r}" for p, r in skipped) + ")" if skipped else ""}; check --work-dir, or '
+            'use --resume-or-start to start from scratch when there is nothing to resume')
+
+
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     check_fsdp(cfg)
     setup_cpu_distributed(cfg)  # gloo on CPU-only machines (no-op otherwise)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    runner.train()
+    with explain_config_errors(cfg):
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        runner.train()
     if runner.rank == 0:
         print(f'[mmjepa] logs and checkpoints in {osp.abspath(cfg.work_dir)}', flush=True)
     teardown_distributed()

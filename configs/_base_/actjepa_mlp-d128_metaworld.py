@@ -5,8 +5,7 @@
 # AdamW 3e-4 with a cosine schedule, batch 64, seeded rollouts (seeds 1000, ...) with chunk execution.
 # A config built on it sets the tasks, data_root and iterations (the single-task defaults are reach-v3's);
 # its ACT baseline sets model.jepa_weight=0 and nothing else.
-default_scope = 'mmpretrain'
-custom_imports = dict(imports=['mmjepa'], allow_failed_imports=False)
+_base_ = ['./default_runtime.py']
 
 task = 'reach-v3'
 chunk_size = 10
@@ -42,19 +41,10 @@ optim_wrapper = dict(optimizer=dict(type='AdamW', lr=3e-4, weight_decay=1e-4))
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=max_iters, eta_min=1e-5, by_epoch=False)]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
 
-default_hooks = dict(
-    runtime_info=dict(type='RuntimeInfoHook'),
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=100),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters, max_keep_ckpts=1),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-)
-custom_hooks = [dict(type='TargetEMAHook'), dict(type='NonFiniteLossHook')]
+# The shared runtime (atomic checkpoints, the safety hooks: iteration checkpoints, RNG state, non-finite guard, EMA,
+# provenance), without the collapse monitor (no token features); the final checkpoint only, by iteration.
+default_hooks = dict(logger=dict(interval=100), checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1))
+custom_hooks = [hook for hook in _base_.custom_hooks if hook['type'] != 'CollapseMonitorHook']
 log_processor = dict(by_epoch=False)
-env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='gloo'))
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0)
+env_cfg = dict(dist_cfg=dict(backend='gloo'))
+randomness = dict(seed=0, diff_rank_seed=False)

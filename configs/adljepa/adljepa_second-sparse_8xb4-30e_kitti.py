@@ -25,9 +25,5 @@ model = dict(
     mask_sampler=dict(type='BEVCellMaskSampler', mask_ratio=0.5),
     loss=dict(type='BEVCellJEPALoss', occupied_weight=0.75, empty_weight=0.25, alpha=1.0, beta=1.0))
 default_hooks = dict(checkpoint=dict(interval=5))
-custom_hooks = [
-    dict(type='RNGStateHook'),
-    dict(type='NonFiniteLossHook'),
-    dict(type='TargetEMAHook'),
-    dict(type='ProvenanceHook'),
-]
+# the shared safety hooks (iteration checkpoints, RNG state, non-finite guard, EMA, provenance); no collapse monitor
+custom_hooks = [hook for hook in _base_.custom_hooks if hook['type'] != 'CollapseMonitorHook']

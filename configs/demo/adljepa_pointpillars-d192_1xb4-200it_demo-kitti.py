@@ -14,17 +14,14 @@ model = dict(
     type='ADLJEPA',
     data_preprocessor={{_base_.data_preprocessor}},
     backbone=dict(type='BEVEncoder', embed_dims={{_base_.bev_channels}}, out_stride={{_base_.bev_stride}},
-                  **_base_.pillar_encoder))
+                  **_base_.pillar_encoder),
+    mask_sampler=dict(type='BEVCellMaskSampler', mask_ratio=0.5))  # the official KITTI ratio
 max_iters = 200
 param_scheduler = [dict(type='OneCycleLRPlainState', eta_max=3e-4, total_steps=max_iters, pct_start=0.4, div_factor=10,
                         by_epoch=False)]
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(by_epoch=False, interval=100))
 log_processor = dict(by_epoch=False)
-custom_hooks = [
-    dict(type='RNGStateHook'),
-    dict(type='NonFiniteLossHook'),
-    dict(type='TargetEMAHook'),
-    dict(type='ProvenanceHook'),
-]
+# the shared safety hooks (iteration checkpoints, RNG state, non-finite guard, EMA, provenance); no collapse monitor
+custom_hooks = [hook for hook in _base_.custom_hooks if hook['type'] != 'CollapseMonitorHook']
 env_cfg = dict(dist_cfg=dict(backend='gloo'))

@@ -24,11 +24,7 @@ param_scheduler = [
 ]
 train_cfg = dict(max_epochs=max_epochs)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=10))
-# the demo's 6 iterations per epoch make the iteration checkpoint and the collapse monitor's 50-step interval moot
-custom_hooks = [
-    dict(type='RNGStateHook'),
-    dict(type='NonFiniteLossHook'),
-    dict(type='CollapseMonitorHook', interval=30, min_rank=5, min_std=0.01, max_tokens=2048),
-    dict(type='TargetEMAHook'),
-    dict(type='ProvenanceHook', data='demo-objects3d'),
-]
+# every shared hook; the demo's 6 iterations per epoch make the collapse monitor's 50-step interval too long
+demo_hook_settings = dict(CollapseMonitorHook=dict(interval=30, min_rank=5, min_std=0.01),
+                          ProvenanceHook=dict(data='demo-objects3d'))
+custom_hooks = [dict(hook, **demo_hook_settings.get(hook['type'], {})) for hook in _base_.custom_hooks]

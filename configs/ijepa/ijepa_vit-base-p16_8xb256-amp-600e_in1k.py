@@ -6,7 +6,8 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 optim_wrapper = dict(type='BF16OptimWrapper')  # bf16 autocast, no loss scaling (no host sync)
-model = dict(predictor=dict(depth=6))
+# Masks drawn per 256 images, this recipe's per-GPU batch (the official code releases no ViT-B/L config).
+model = dict(predictor=dict(depth=6), mask_group_size=256)
 train_dataloader = dict(batch_size=256)
 
 max_epochs = 600

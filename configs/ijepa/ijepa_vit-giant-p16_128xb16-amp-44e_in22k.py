@@ -1,7 +1,8 @@
 # I-JEPA ViT-g/16, 224 px, ImageNet-22k, 44 epochs (the official "600e" checkpoint), 128 GPUs x 16,
 # predictor depth 16, warm-up 3 epochs.
 _base_ = ['./ijepa_vit-huge-p14_64xb32-amp-66e_in22k.py']
-model = dict(backbone=dict(arch='giant', patch_size=16), predictor=dict(depth=16))
+# Masks drawn per 16 images, the official per-GPU batch (in22k_vitg16_ep44.yaml).
+model = dict(backbone=dict(arch='giant', patch_size=16), predictor=dict(depth=16), mask_group_size=16)
 train_dataloader = dict(batch_size=16)
 
 max_epochs = 44

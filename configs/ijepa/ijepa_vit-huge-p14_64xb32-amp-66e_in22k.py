@@ -7,7 +7,8 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 optim_wrapper = dict(type='BF16OptimWrapper')  # bf16 autocast, no loss scaling (no host sync)
-model = dict(backbone=dict(arch='huge', patch_size=14), predictor=dict(depth=12))
+# Masks drawn per 32 images, the official per-GPU batch (in22k_vith14_ep66.yaml), on any number of GPUs.
+model = dict(backbone=dict(arch='huge', patch_size=14), predictor=dict(depth=12), mask_group_size=32)
 train_dataloader = dict(
     batch_size=32, dataset=dict(dataset=dict(type='ImageNet21k', data_root='data/imagenet21k/')))
 

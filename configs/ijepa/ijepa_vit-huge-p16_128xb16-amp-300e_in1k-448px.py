@@ -9,7 +9,8 @@ crop_size = 448
 optim_wrapper = dict(type='BF16OptimWrapper')  # bf16 autocast, no loss scaling (no host sync)
 model = dict(
     backbone=dict(arch='huge', img_size=crop_size, patch_size=16),
-    predictor=dict(depth=12))
+    predictor=dict(depth=12),
+    mask_group_size=16)  # masks drawn per 16 images, the official per-GPU batch (in1k_vith16-448_ep300.yaml)
 train_dataloader = dict(
     batch_size=16,
     dataset=dict(dataset=dict(pipeline=[

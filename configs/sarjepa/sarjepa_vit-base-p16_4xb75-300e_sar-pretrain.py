@@ -9,3 +9,6 @@ _base_ = [
 ]
 # The pretraining runtime minus the EMA hook (nothing to update) and the collapse monitor's RGB assumptions stay
 # valid: CollapseMonitorHook reads the encoder to evaluate, here the online one.
+# One window placement (and mask draw) per 75 images, as the official code draws per GPU batch of 75, on any number
+# of GPUs (model.mask_group_size; None draws once for the whole global batch).
+model = dict(mask_group_size=75)

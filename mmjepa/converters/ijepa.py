@@ -16,6 +16,7 @@ import torch
 
 from ..models.algorithms import IJEPA
 from ..utils.provenance import META_KEY, arch_name
+from ..utils.transfer import is_transformers_layout
 
 # Block sub-modules: official/timm name -> mmpretrain TransformerEncoderLayer name.
 _BLOCK = {'norm1': 'ln1', 'attn.qkv': 'attn.qkv', 'attn.proj': 'attn.proj', 'norm2': 'ln2',
@@ -34,8 +35,6 @@ _HF_BLOCK = {
 _QKV = ('query', 'key', 'value')
 _PARAM = r'\.(weight|bias)$'
 _HF = r'^(?:ijepa\.)?'  # IJepaForImageClassification holds its IJepaModel as ijepa.
-# Keys only a transformers I-JEPA has (the other formats name no module embeddings, encoder or layers).
-_HF_KEY = re.compile(_HF + r'(?:embeddings\.|encoder\.layer\.\d+\.|layers\.\d+\.(?:attention|layernorm_|mlp)\.?)')
 
 
 def _alternatives(names) -> str:
@@ -168,11 +167,6 @@ def convert_ijepa_encoder(state_dict: Mapping,
 def convert_ijepa_predictor(state_dict: Mapping) -> 'OrderedDict[str, torch.Tensor]':
     """Official I-JEPA predictor state dict -> :class:`JEPAPredictor` names."""
     return _convert(state_dict, _PREDICTOR_RULES, _PREDICTOR_REQUIRED, 'predictor')
-
-
-def is_transformers_layout(keys) -> bool:
-    """Whether state-dict ``keys`` are those of a Hugging Face ``transformers`` I-JEPA (4.x or 5.x names)."""
-    return any(_HF_KEY.match(k) for k in keys)
 
 
 def _split_source(ckpt) -> Tuple[str, Dict[str, Optional[Mapping]]]:

@@ -24,6 +24,9 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.registry import DATASETS
 
+from ..utils.extras import require
+from ..utils.progress import track
+
 FORMAT_VERSION = 1
 EPISODE_KEYS = ('obs', 'actions', 'success', 'task', 'seed')
 
@@ -78,7 +81,7 @@ def load_episode(path: str, obs_dim: Optional[int] = None, action_dim: Optional[
 def make_env(task: str, seed: int, max_episode_steps: Optional[int] = None):
     """The Meta-World v3 MT1 environment of ``task`` (state observations, 39-d), seeded."""
     import gymnasium as gym
-    import metaworld  # noqa: F401  registers the Meta-World/* environments
+    require('metaworld', 'act', 'Meta-World demonstrations and rollouts')  # registers the Meta-World/* envs
     kwargs = dict(max_episode_steps=max_episode_steps) if max_episode_steps else {}
     return gym.make('Meta-World/MT1', env_name=task, seed=seed, **kwargs)
 
@@ -115,20 +118,17 @@ def collect_episode(task: str, seed: int, action_noise: float = 0.1, max_steps: 
 def collect_demos(out_dir: str, tasks: Sequence[str], num_episodes: int, seed: int = 0, action_noise: float = 0.1,
                   max_steps: int = 200, progress: bool = True) -> dict:
     """Collect ``num_episodes`` per task (environment seeds ``seed, seed + 1, ...``) into ``out_dir`` with its
-    ``index.json``; returns the index."""
+    ``index.json``; returns the index. ``progress``: a bar with the ETA on stderr."""
     index = dict(format_version=FORMAT_VERSION, obs_dim=None, action_dim=None, episodes=[])
-    for task in tasks:
-        for i in range(num_episodes):
-            ep_seed = seed + i
-            ep = collect_episode(task, ep_seed, action_noise, max_steps)
-            rel = f'episodes/{task}_seed{ep_seed}.npz'
-            save_episode(osp.join(out_dir, rel), **ep)
-            index['obs_dim'], index['action_dim'] = int(ep['obs'].shape[1]), int(ep['actions'].shape[1])
-            index['episodes'].append(dict(file=rel, task=task, seed=ep_seed, length=int(len(ep['obs'])),
-                                          success=bool(ep['success']), action_noise=float(action_noise)))
-            if progress:
-                print(f'[{task}] episode {i + 1}/{num_episodes} seed={ep_seed} steps={len(ep["obs"])} '
-                      f'success={bool(ep["success"])}', flush=True)
+    episodes = [(task, i) for task in tasks for i in range(num_episodes)]
+    for task, i in track(episodes, desc=f'collecting {len(episodes)} Meta-World episodes', quiet=not progress):
+        ep_seed = seed + i
+        ep = collect_episode(task, ep_seed, action_noise, max_steps)
+        rel = f'episodes/{task}_seed{ep_seed}.npz'
+        save_episode(osp.join(out_dir, rel), **ep)
+        index['obs_dim'], index['action_dim'] = int(ep['obs'].shape[1]), int(ep['actions'].shape[1])
+        index['episodes'].append(dict(file=rel, task=task, seed=ep_seed, length=int(len(ep['obs'])),
+                                      success=bool(ep['success']), action_noise=float(action_noise)))
     with open(osp.join(out_dir, 'index.json'), 'w') as f:
         json.dump(index, f, indent=1)
     return index

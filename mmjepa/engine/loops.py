@@ -18,6 +18,16 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
     randomness continues the same in a resumed run.
     """
 
+    def __init__(self, runner, dataloader, *args, **kwargs):
+        super().__init__(runner, dataloader, *args, **kwargs)
+        if len(self.dataloader) == 0:
+            loader = self.dataloader
+            raise ValueError(
+                f'train_dataloader gives no batch per epoch: batch_size={loader.batch_size} per process with '
+                f'drop_last={loader.drop_last} over {len(loader.dataset)} samples '
+                f'({len(loader.sampler)} for this process). Lower train_dataloader.batch_size or use a larger '
+                'dataset (train_dataloader.dataset)')
+
     def run_epoch(self) -> None:
         self.runner.call_hook('before_train_epoch')  # sets the sampler's epoch
         self.runner.model.train()

@@ -1,4 +1,5 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
+from . import progress
 from .atomic import AtomicLocalBackend, atomic_open
 from .checkpoint import CheckpointFormatError, UnsafeCheckpointError, allow_mmengine_checkpoints, safe_torch_load
 from .transfer import (ENCODER_PREFIXES, TransferError, check_keys, foreign_format, load_checkpoint_file,
@@ -7,7 +8,7 @@ from .transfer import (ENCODER_PREFIXES, TransferError, check_keys, foreign_form
 allow_mmengine_checkpoints()
 
 __all__ = [
-    'AtomicLocalBackend', 'atomic_open', 'allow_mmengine_checkpoints', 'safe_torch_load', 'CheckpointFormatError',
+    'progress', 'AtomicLocalBackend', 'atomic_open', 'allow_mmengine_checkpoints', 'safe_torch_load', 'CheckpointFormatError',
     'UnsafeCheckpointError',
     'ENCODER_PREFIXES', 'TransferError', 'check_keys', 'foreign_format', 'load_checkpoint_file',
     'load_pretrained_strict', 'select_prefix', 'unwrap_state_dict'

@@ -22,6 +22,7 @@ import zipfile
 from typing import Mapping, Optional
 
 from .checkpoint import safe_torch_load
+from .vit_archs import VIT_ARCHS
 
 META_KEY = 'provenance'  # meta key of a pretraining checkpoint
 TRANSFER_KEY = 'pretrain_provenance'  # key of a transfer run's record (checkpoint meta, result JSON)
@@ -43,9 +44,8 @@ def algorithm_name(model) -> str:
 
 def arch_name(embed_dims: int, num_layers: int, patch_size: int) -> str:
     """``'ViT-B/16'`` for a standard ViT size, ``'ViT-D32xL4/16'`` (width x depth) for any other."""
-    from ..models.backbones import JEPAViT  # the sizes of the named archs
     for name, letter in ARCH_LETTERS.items():
-        zoo = JEPAViT.arch_zoo[name]
+        zoo = VIT_ARCHS[name]
         if (zoo['embed_dims'], zoo['num_layers']) == (embed_dims, num_layers):
             return f'ViT-{letter}/{patch_size}'
     return f'ViT-D{embed_dims}xL{num_layers}/{patch_size}'

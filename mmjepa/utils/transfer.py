@@ -8,6 +8,7 @@ prefix, or raises :class:`TransferError` listing what is missing and what is lef
 ``torch.load(weights_only=True)``: checkpoints are data, not code.
 """
 import os.path as osp
+import re
 from collections import OrderedDict
 from typing import Dict, List, Mapping, Optional
 
@@ -91,6 +92,17 @@ def check_keys(module: nn.Module, state_dict: Mapping, source: str = 'checkpoint
         raise TransferError('\n'.join(lines))
 
 
+# Keys only a Hugging Face transformers I-JEPA has (4.x: embeddings., encoder.layer.N.; 5.x: layers.N.), also inside
+# IJepaForImageClassification (ijepa.): the other formats name no module embeddings, encoder or layers.
+TRANSFORMERS_IJEPA_KEY = re.compile(
+    r'^(?:ijepa\.)?(?:embeddings\.|encoder\.layer\.\d+\.|layers\.\d+\.(?:attention|layernorm_|mlp)\.?)')
+
+
+def is_transformers_layout(keys) -> bool:
+    """Whether state-dict ``keys`` are those of a Hugging Face ``transformers`` I-JEPA (4.x or 5.x names)."""
+    return any(TRANSFORMERS_IJEPA_KEY.match(k) for k in keys)
+
+
 def foreign_format(ckpt) -> Optional[str]:
     """Name the official format of ``ckpt`` (that the converters take), or None."""
     if not isinstance(ckpt, Mapping):
@@ -100,7 +112,6 @@ def foreign_format(ckpt) -> Optional[str]:
     keys = {k[len('module.'):] if k.startswith('module.') else k for k in unwrap_state_dict(ckpt)}
     if 'patch_embed.proj.weight' in keys and any(k.startswith('blocks.') for k in keys):
         return "a timm-style encoder state dict ('patch_embed.proj.weight', 'blocks.*')"
-    from ..converters.ijepa import is_transformers_layout  # converters import this module
     if is_transformers_layout(keys):
         return "a Hugging Face transformers IJepaModel ('embeddings.*', 'encoder.layer.*' or 'layers.*')"
     return None

@@ -52,7 +52,7 @@ def preprocess(cfg_preprocessor, samples, default_type):
 def test_pretrain_pipeline_and_preprocessor(sar_root):
     cfg = Config.fromfile(osp.join(BASE, 'sar_demo_pretrain.py'))
     assert [t['type'] for t in cfg.train_pipeline] == [
-        'LoadImageFromFile', 'RandomResizedCrop', 'RandomFlip', 'RandomContrast', 'PackInputs']
+        'StrictLoadImageFromFile', 'RandomResizedCrop', 'RandomFlip', 'RandomContrast', 'PackInputs']
     np.random.seed(0)
     samples = [pipeline(cfg.train_pipeline)(info) for info in two_images(sar_root)]
     raw = [np.asarray(Image.open(info['img_path'])) for info in two_images(sar_root)]
@@ -134,3 +134,28 @@ def test_random_contrast_errors():
         RandomContrast(contrast=-0.1)
     with pytest.raises(ValueError, match='HxW, HxWx1 or HxWx3'):
         RandomContrast()(dict(img=np.zeros((4, 4, 4), np.uint8)))
+
+
+def test_strict_grayscale_loading_equals_mmcv_and_names_bad_chips(sar_root, tmp_path):
+    import glob
+    from mmcv.transforms import LoadImageFromFile
+
+    from mmjepa.datasets.transforms import StrictLoadImageFromFile
+    chip = sorted(glob.glob(osp.join(sar_root, 'train', '*', '*.png')))[0]
+    ours = StrictLoadImageFromFile(color_type='grayscale')(dict(img_path=chip))['img']
+    theirs = LoadImageFromFile(color_type='grayscale')(dict(img_path=chip))['img']
+    assert ours.shape == theirs.shape and ours.ndim == 2 and ours.dtype == np.uint8
+    np.testing.assert_array_equal(ours, theirs)
+    colour = tmp_path / 'colour.png'
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)).save(colour)
+    gray = StrictLoadImageFromFile(color_type='grayscale')(dict(img_path=str(colour)))['img'].astype(int)
+    # a colour file: the same luma weights; libpng's own conversion (mmcv's cv2 path) rounds differently
+    assert np.abs(gray - LoadImageFromFile(color_type='grayscale')(dict(img_path=str(colour)))['img']).max() <= 1
+    empty = tmp_path / 'empty.png'
+    empty.write_bytes(b'')
+    with pytest.raises(ValueError, match=r"Bad image file '.*empty.png': empty file \(0 bytes\)"):
+        StrictLoadImageFromFile(color_type='grayscale')(dict(img_path=str(empty)))
+    cut = tmp_path / 'cut.png'
+    cut.write_bytes(open(chip, 'rb').read()[:200])
+    with pytest.raises(ValueError, match="Bad image file '.*cut.png'"):
+        StrictLoadImageFromFile(color_type='grayscale')(dict(img_path=str(cut)))

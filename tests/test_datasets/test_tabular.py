@@ -137,3 +137,23 @@ def test_sklearn_demo_tables(tmp_path):
     write_sklearn_table(str(tmp_path), 'iris', seed=0)
     test = TabularDataset(osp.join(str(tmp_path), 'iris'), 'table.csv', 'schema.json', split='test')
     assert np.bincount(test.arrays()[1]).tolist() == [10, 10, 10]  # stratified 60 / 20 / 20
+
+
+def test_minmax_over_all_rows_as_the_official_loader(tmp_path):
+    """``numeric_scaling='minmax'`` with ``train_split=None``: every split scaled with the minimum and maximum
+    of all rows (the official T-JEPA pretraining loader), categories coded over all rows; a constant column
+    gives 0 (scikit-learn's MinMaxScaler)."""
+    root = write(tmp_path)
+    full = TabularDataset(root, 'table.csv', 'schema.json', split=None, train_split=None, numeric_scaling='minmax')
+    x = full.arrays()[0]
+    assert np.allclose(x[:, 0], [0., .5, 1., .25, .75]) and np.allclose(x[:, 1], [0., .5, .25, .75, 1.])
+    test = TabularDataset(root, 'table.csv', 'schema.json', split='test', train_split=None,
+                          numeric_scaling='minmax')
+    assert np.allclose(test.arrays()[0][0, :2], [.75, 1.])
+    const = CSV.replace('1.0,10', '1.0,7').replace('3.0,30', '3.0,7').replace('5.0,20', '5.0,7') \
+        .replace('2.0,40', '2.0,7').replace('4.0,50', '4.0,7')
+    root = write(tmp_path, const)
+    assert np.allclose(TabularDataset(root, 'table.csv', 'schema.json', train_split=None,
+                                      numeric_scaling='minmax').arrays()[0][:, 1], 0.)
+    with pytest.raises(ValueError, match="numeric_scaling='robust'"):
+        TabularDataset(root, 'table.csv', 'schema.json', numeric_scaling='robust')

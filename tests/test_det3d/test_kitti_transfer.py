@@ -187,3 +187,52 @@ def test_make_demo_data_writes_the_kitti_set_with_infos(tmp_path):
     second = subprocess.run(cmd, capture_output=True, text=True, check=True)
     assert 'kitti already holds' in second.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ['imagenet', 'kitti']  # no temporary folder left behind
+
+
+def test_pretraining_augmentation_is_seeded_per_scan_whatever_the_worker_order(kitti_root):
+    """A scan's flip, rotation, scaling and point shuffle depend on (seed, epoch, index) only, so a resumed run
+    with another number of loader workers (which serve the keys in another order) sees the same points."""
+    from mmengine.registry import DATASETS, DATA_SAMPLERS
+    cfg = Config.fromfile(PRETRAIN_CONFIG)
+    loader = cfg.train_dataloader
+    loader.dataset.dataset.data_root = kitti_root + '/'
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        dataset = DATASETS.build(loader.dataset)
+        sampler = DATA_SAMPLERS.build(loader.sampler, default_args=dict(dataset=dataset, seed=0))
+    keys = list(sampler)
+    assert all(isinstance(k, tuple) for k in keys)
+    points = lambda key: dataset[key]['inputs']['points'].numpy()  # noqa: E731
+    first = [points(k) for k in keys]
+    torch.manual_seed(123)
+    np.random.seed(123)
+    again = [points(k) for k in reversed(keys)][::-1]  # another serving order and global RNG state
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    plain = [dataset[k[0]]['inputs']['points'].numpy() for k in keys]  # unseeded: the augmentation varies
+    assert any(a.shape != b.shape or not np.array_equal(a, b) for a, b in zip(first, plain))
+
+
+@pytest.mark.parametrize('corrupt, error', [
+    (lambda raw: b'', r'is empty \(0 points\)'),
+    (lambda raw: raw[:-6], 'not a multiple of load_dim=4.*the file is truncated'),
+    (lambda raw: raw[:-8], 'not a multiple of load_dim=4: the file is truncated'),
+    (lambda raw: np.full(40, np.nan, np.float32).tobytes() + raw, 'hold NaN or Inf'),
+    (lambda raw: np.full(8, 1e30, np.float32).tobytes() + raw, 'beyond any sensor'),
+])
+def test_bad_velodyne_scan_is_an_error_naming_the_file(kitti_root, tmp_path, corrupt, error):
+    import shutil
+    root = tmp_path / 'kitti'
+    shutil.copytree(kitti_root, root)
+    cfg = Config.fromfile(PRETRAIN_CONFIG)
+    cfg.train_dataloader.dataset.dataset.data_root = str(root) + '/'
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        from mmengine.registry import DATASETS
+        dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    scan = dataset.get_data_info(0)['lidar_points']['lidar_path']
+    with open(scan, 'rb') as f:
+        raw = f.read()
+    with open(scan, 'wb') as f:
+        f.write(corrupt(raw))
+    with pytest.raises((ValueError, OSError), match=error) as info:
+        dataset[0]
+    assert osp.basename(scan) in str(info.value)

@@ -241,7 +241,9 @@ def test_invalid_options():
     with pytest.raises(ValueError, match="ignore_empty=True.*on_error='skip'"):
         StrictLoadImageFromFile(ignore_empty=True)
     with pytest.raises(ValueError, match="color_type must be one of"):
-        StrictLoadImageFromFile(color_type='grayscale')
+        StrictLoadImageFromFile(color_type='unchanged')
+    with pytest.raises(ValueError, match="color_type='grayscale' needs imdecode_backend='pillow'"):
+        StrictLoadImageFromFile(color_type='grayscale', imdecode_backend='cv2')
     with pytest.raises(ValueError, match='imdecode_backend must be one of'):
         StrictLoadImageFromFile(imdecode_backend='magick')
 

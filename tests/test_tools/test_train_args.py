@@ -75,3 +75,38 @@ def test_fsdp_check_leaves_other_models_and_ddp_alone():
     train.check_fsdp(merged(DEMO))  # DDP / single process: fine
     cfg = Config(dict(model=dict(type='ImageClassifier'), strategy=dict(type='FSDPStrategy')))
     train.check_fsdp(cfg)  # a transfer model may use FSDP with any policy
+
+
+def _fake_checkpoint(path):
+    """A small file in PyTorch's zip layout (what ``torch.save`` writes)."""
+    import torch
+    torch.save({'meta': {}, 'state_dict': {'w': torch.zeros(4)}}, path)
+    return path
+
+
+def test_resume_takes_the_latest_readable_checkpoint_and_reports_a_truncated_one(tmp_path, capsys):
+    import os
+    good = _fake_checkpoint(tmp_path / 'iter_10.pth')
+    bad = _fake_checkpoint(tmp_path / 'iter_20.pth')
+    bad.write_bytes(bad.read_bytes()[:100])  # a save killed mid-way
+    os.utime(good, (1, 1))
+    (tmp_path / 'last_checkpoint').write_text(str(bad))
+    cfg = merged(DEMO, '--resume', '--work-dir', str(tmp_path))
+    assert cfg.resume is True and cfg.load_from == str(good)
+    assert f'cannot resume from {bad}: truncated or corrupt' in capsys.readouterr().err
+
+
+def test_resume_with_nothing_to_resume_is_an_error_unless_asked_to_start(tmp_path):
+    with pytest.raises(FileNotFoundError, match='no readable checkpoint in .*--resume-or-start'):
+        merged(DEMO, '--resume', '--work-dir', str(tmp_path))
+    (tmp_path / 'epoch_1.pth').write_bytes(b'')
+    with pytest.raises(FileNotFoundError, match=r'epoch_1.pth: empty \(0 bytes\)'):
+        merged(DEMO, '--resume', '--work-dir', str(tmp_path))
+    cfg = merged(DEMO, '--resume-or-start', '--work-dir', str(tmp_path))
+    assert cfg.resume is False and cfg.load_from is None
+
+
+def test_resume_from_a_given_unreadable_checkpoint_names_it(tmp_path):
+    (tmp_path / 'epoch_3.pth').write_text('not a checkpoint')
+    with pytest.raises(ValueError, match='epoch_3.pth: the checkpoint is truncated or corrupt'):
+        merged(DEMO, '--resume', str(tmp_path / 'epoch_3.pth'))

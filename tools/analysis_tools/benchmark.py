@@ -21,12 +21,13 @@ missing still loads (that base is left out, with a message). There is no dataloa
 and no logging hook (their cost is outside the model; mmengine's logging reads the loss with ``.item()``).
 
 ``--breakdown`` also times the parts of the step that the algorithm's template (:class:`BaseJEPA`) names:
-``sample_masks``, ``compute_targets`` (the target branch: the EMA encoder's forward, or a fixed operator such
-as SAR-JEPA's ROA gradients, and the gather at the target tokens), ``predict_targets`` (context encoder and
-predictor, forward only) and ``update_target`` (the EMA update after the optimizer step; nothing for a fixed
-operator). Each is reported as a median time and as its share of the total step time (CUDA events on GPU, so
-the host still runs ahead; ``perf_counter`` on CPU); the remainder is the loss, the backward pass, the
-optimizer and the data preprocessor.
+``sample_masks`` (with ``model.mask_group_size`` and several groups in the benchmarked batch the draws run in
+``mask_groups`` and count in ``rest``), ``compute_targets`` (the target branch: the EMA encoder's forward, or a
+fixed operator such as SAR-JEPA's ROA gradients, and the gather at the target tokens), ``predict_targets`` (context
+encoder and predictor, forward only) and ``update_target`` (the EMA update after the optimizer step; nothing for a
+fixed operator). Each is reported as a median time and as its share of the total step time (CUDA events on GPU, so
+the host still runs ahead; ``perf_counter`` on CPU); the remainder is the loss, the backward pass, the optimizer and
+the data preprocessor.
 
 Precision: bf16 autocast through mmjepa's ``BF16OptimWrapper`` (no loss scaling, no host synchronisation) by
 default on CUDA and with ``--amp`` on CPU; fp32 ``OptimWrapper`` otherwise (``--no-amp``). The config's own

@@ -30,14 +30,16 @@ def parse_args(argv=None):
     parser.add_argument('--k', type=int, default=20)
     parser.add_argument('--temperature', type=float, default=0.07)
     parser.add_argument('--out', help='JSON file for the result')
+    parser.add_argument('--quiet', action='store_true', help='no progress bars')
     parser.add_argument('--cfg-options', nargs='+', default=[], help='key=value overrides (Python literals)')
     return parser.parse_args(argv)
 
 
 @torch.no_grad()
-def extract(model, loader):
+def extract(model, loader, desc: str = '', quiet: bool = False):
+    from mmjepa.utils.progress import track
     feats, labels = [], []
-    for data in loader:
+    for data in track(loader, desc=desc, quiet=quiet):
         data = model.data_preprocessor(data, False)
         out = model.backbone(data['inputs'])[-1]
         feats.append(out.flatten(2).mean(-1) if out.dim() == 4 else out)
@@ -80,8 +82,10 @@ def main(argv=None):
     for dl in (bank_cfg, cfg.test_dataloader):
         dl.setdefault('collate_fn', dict(type='default_collate'))
         dl['persistent_workers'] = False
-    train_x, train_y = extract(model, Runner.build_dataloader(bank_cfg))
-    test_x, test_y = extract(model, Runner.build_dataloader(cfg.test_dataloader))
+    train_x, train_y = extract(model, Runner.build_dataloader(bank_cfg), 'k-NN: features of the bank (train)',
+                               args.quiet)
+    test_x, test_y = extract(model, Runner.build_dataloader(cfg.test_dataloader), 'k-NN: features of the test set',
+                             args.quiet)
     top1 = knn_top1(train_x, train_y, test_x, test_y, k=args.k, temperature=args.temperature)
     benchmark_meta, provenance = dict(cfg.get('benchmark_meta', {}), task='knn'), read_provenance(init.checkpoint)
     resolve_benchmark_meta(benchmark_meta, provenance, where=f'k-NN of {init.checkpoint}')  # warns if unknown

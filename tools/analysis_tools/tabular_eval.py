@@ -179,11 +179,11 @@ def fit_net(kind: str, data: dict, task: str, num_classes: int, seed: int, max_e
 
 
 def fit_xgboost(data: dict, task: str, seed: int) -> float:
+    from mmjepa.utils.extras import MissingExtraError, require
     try:
-        import xgboost as xgb
-    except ImportError:
-        raise SystemExit('tabular_eval.py --models xgboost needs the xgboost package (pip install xgboost, in '
-                         'requirements/runtime.txt); or leave xgboost out of --models') from None
+        xgb = require('xgboost', 'tabular', 'tabular_eval.py --models xgboost')
+    except MissingExtraError as exc:
+        raise SystemExit(f'{exc}; or leave xgboost out of --models') from None
     (xtr, ytr), (xva, yva), (xte, yte) = data['train'], data['val'], data['test']
     common = dict(n_estimators=300, learning_rate=0.05, max_depth=6, subsample=0.8, colsample_bytree=0.8,
                   early_stopping_rounds=30, random_state=seed, n_jobs=1, tree_method='hist')

@@ -19,6 +19,7 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--action-noise', type=float, default=0.1, help='std of the Gaussian action noise')
     parser.add_argument('--max-steps', type=int, default=200, help='steps before an episode counts as failed')
+    parser.add_argument('--quiet', action='store_true', help='no progress bar')
     return parser.parse_args(argv)
 
 
@@ -29,7 +30,8 @@ def main(argv=None):
         from metaworld.policies import ENV_POLICY_MAP
         tasks = sorted(ENV_POLICY_MAP)
     os.makedirs(args.out_dir, exist_ok=True)
-    index = collect_demos(args.out_dir, tasks, args.episodes, args.seed, args.action_noise, args.max_steps)
+    index = collect_demos(args.out_dir, tasks, args.episodes, args.seed, args.action_noise, args.max_steps,
+                          progress=not args.quiet)
     done = sum(e['success'] for e in index['episodes'])
     print(f'{len(index["episodes"])} episodes ({done} successful) in {args.out_dir}')
 

@@ -63,6 +63,13 @@ def load_module(relative_path: str, name: str, package: str, attribute: str):
     return getattr(importlib.import_module(package), attribute)
 
 
+def progress(args):
+    """``track(items, total, desc)`` with a bar and the ETA (mmjepa/utils/progress.py, loaded like the generators),
+    silent under ``--quiet``."""
+    track = load_module(osp.join('utils', 'progress.py'), 'mmjepa_progress', 'mmjepa.utils', 'progress').track
+    return lambda items, total=None, desc='': track(items, total, desc, quiet=args.quiet)
+
+
 def load_ecg_demo():
     """``mmjepa/datasets/ecg/demo.py`` (numpy, scipy, pandas, wfdb and neurokit2 only)."""
     return load_module(osp.join('datasets', 'ecg', 'demo.py'), 'mmjepa_ecg_demo_data', 'mmjepa.datasets.ecg', 'demo')
@@ -87,8 +94,9 @@ def parse_args(argv=None):
     parser.add_argument('--train-per-class', type=int, default=200)
     parser.add_argument('--val-per-class', type=int, default=250)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--sets', nargs='+', choices=SETS + ('ptbxl', 'tabular', 'objects3d', 'kitti'), default=list(SETS),
-                        help='sets to write (the ImageNet-layout set is always written; ptbxl, the ECG set, '
+    parser.add_argument('--sets', nargs='+', choices=SETS + ('ptbxl', 'tabular', 'objects3d', 'kitti'),
+                        default=list(SETS),
+                        help='sets to write (default: the image sets; ptbxl, the ECG set, '
                              'only when named: it needs neurokit2 and wfdb; tabular, the scikit-learn tables, '
                              'objects3d, the 3DIEBench-layout rotation set of seq-JEPA, and kitti, the LiDAR set of '
                              'AD-L-JEPA (needs mmdet3d), only when named)')
@@ -107,6 +115,7 @@ def parse_args(argv=None):
     parser.add_argument('--objects-image-size', type=int, default=32, help='view size of objects3d')
     parser.add_argument('--kitti-train', type=int, default=200, help='training scans of the kitti set')
     parser.add_argument('--kitti-val', type=int, default=60, help='validation scans of the kitti set')
+    parser.add_argument('--quiet', action='store_true', help='no progress bars for the long sets (ptbxl, kitti)')
     return parser.parse_args(argv)
 
 
@@ -152,12 +161,14 @@ def main(argv=None):
     common = dict(format_version=FORMAT_VERSION, image_size=args.image_size, seed=args.seed,
                   classes=list(demo_data.CLASSES))
     size = f'{args.image_size}x{args.image_size}, seed {args.seed}'
-    target = write_set(
-        args.out, 'imagenet', dict(common, train_per_class=args.train_per_class, val_per_class=args.val_per_class),
-        lambda d: demo_data.write_classification_set(d, args.train_per_class, args.val_per_class,
-                                                     image_size=args.image_size, seed=args.seed),
-        lambda s: f'Wrote {s["num_train"]} train and {s["num_val"]} val images ({len(demo_data.CLASSES)} classes, '
-                  f'{size})')
+    target = osp.join(args.out, 'imagenet')
+    if 'imagenet' in args.sets:
+        write_set(
+            args.out, 'imagenet', dict(common, train_per_class=args.train_per_class, val_per_class=args.val_per_class),
+            lambda d: demo_data.write_classification_set(d, args.train_per_class, args.val_per_class,
+                                                         image_size=args.image_size, seed=args.seed),
+            lambda s: f'Wrote {s["num_train"]} train and {s["num_val"]} val images ({len(demo_data.CLASSES)} classes, '
+                      f'{size})')
     if 'ade' in args.sets:
         write_set(
             args.out, 'ade', dict(common, num_train=args.dense_train, num_val=args.dense_val, layout='ade20k'),
@@ -187,7 +198,7 @@ def main(argv=None):
             args.out, 'ptbxl',
             dict(format_version=FORMAT_VERSION, ecg_format_version=ecg_demo.FORMAT_VERSION, seed=args.seed,
                  num_records=args.ptbxl_records, layout='ptbxl'),
-            lambda d: ecg_demo.write_ptbxl_demo(d, args.ptbxl_records, seed=args.seed),
+            lambda d: ecg_demo.write_ptbxl_demo(d, args.ptbxl_records, seed=args.seed, track=progress(args)),
             lambda s: f'Wrote {s["num_records"]} PTB-XL-layout ECG records ({s["seconds_per_record"]:.2f} s per '
                       f'record; statements {s["codes"]}, seed {args.seed})')
     if 'tabular' in args.sets:
@@ -218,15 +229,15 @@ def main(argv=None):
             args.out, 'kitti',
             dict(format_version=FORMAT_VERSION, kitti_format_version=kitti.FORMAT_VERSION, seed=args.seed,
                  num_train=args.kitti_train, num_val=args.kitti_val, layout='kitti+mmdet3d-infos'),
-            lambda d: write_kitti_with_infos(kitti, d, args.kitti_train, args.kitti_val, args.seed),
+            lambda d: write_kitti_with_infos(kitti, d, args.kitti_train, args.kitti_val, args.seed, progress(args)),
             lambda s: f'Wrote {s["num_train"]} train, {s["num_val"]} val and {s["num_test"]} test KITTI-layout LiDAR '
                       f'scans ({s["mean_points"]:.0f} points each on average; {s["objects"]}) with mmdet3d\'s infos')
     return target
 
 
-def write_kitti_with_infos(kitti, root: str, num_train: int, num_val: int, seed: int) -> dict:
+def write_kitti_with_infos(kitti, root: str, num_train: int, num_val: int, seed: int, track=None) -> dict:
     """The raw KITTI-layout scans, then mmdet3d's info files of them (its own converter)."""
-    summary = kitti.write_kitti_set(root, num_train, num_val, seed=seed)
+    summary = kitti.write_kitti_set(root, num_train, num_val, seed=seed, track=track)
     sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
     from mmjepa.det3d.kitti_infos import create_kitti_infos  # mmjepa first: its shims precede mmdet3d's import
     create_kitti_infos(root)

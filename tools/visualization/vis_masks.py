@@ -91,7 +91,15 @@ def step_masks(model, step: int, batch_size: int, rank: int = 0,
     model.step.fill_(step)  # the buffer a checkpoint holds, and its host mirror that sample_masks reads
     model._step = step
     with as_rank(model, rank, world_size):
-        masks = model.sample_masks(batch_size, 'cpu')
+        if getattr(model, 'mask_group_size', None) is None:
+            masks = model.sample_masks(batch_size, 'cpu')
+        else:  # masks drawn per group of the official per-GPU batch (model.mask_group_size)
+            groups = model.mask_groups(torch.empty(batch_size, 0))
+            if len(groups) != 1 or groups[0][0] is not None:
+                raise ValueError(f'rank {rank} of {world_size} holds {len(groups)} mask groups of '
+                                 f'model.mask_group_size={model.mask_group_size} (different lengths): give '
+                                 '--world-size and a batch size with one group per rank (the recipe\'s GPU count)')
+            masks = groups[0][2]
     if masks.sequences_per_sample != 1 or masks.hidden is not None:
         raise ValueError(f'{type(model).__name__} masks inside the encoder or draws several sequences per sample; '
                          'this tool draws context and target blocks of a patch grid (I-JEPA, DMT-JEPA, EC-IJEPA)')

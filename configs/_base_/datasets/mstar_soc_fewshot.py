@@ -22,7 +22,7 @@ input_size = 224
 data_preprocessor = dict(num_classes=num_classes, mean=[0.], std=[255.], to_rgb=False)
 
 test_pipeline = [
-    dict(type='LoadImageFromFile', color_type='grayscale'),
+    dict(type='StrictLoadImageFromFile', color_type='grayscale'),
     dict(type='CenterCrop', crop_size=crop_size),
     dict(type='Resize', scale=(input_size, input_size), backend='pillow', interpolation='bicubic'),
     dict(type='PackInputs'),

@@ -15,11 +15,11 @@ crop_size = 64
 data_preprocessor = dict(num_classes=num_classes, mean=[0.], std=[255.], to_rgb=False)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile', color_type='grayscale'),
+    dict(type='StrictLoadImageFromFile', color_type='grayscale'),
     dict(type='PackInputs'),
 ]
 augment_pipeline = [
-    dict(type='LoadImageFromFile', color_type='grayscale'),
+    dict(type='StrictLoadImageFromFile', color_type='grayscale'),
     dict(type='RandomResizedCrop', scale=crop_size, crop_ratio_range=(0.2, 1.0), backend='pillow',
          interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
@@ -27,7 +27,7 @@ augment_pipeline = [
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile', color_type='grayscale'),
+    dict(type='StrictLoadImageFromFile', color_type='grayscale'),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(

@@ -12,7 +12,7 @@ crop_size = 64
 data_preprocessor = dict(type='SelfSupDataPreprocessor', mean=[0.], std=[255.], to_rgb=False)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile', color_type='grayscale'),  # HxW uint8
+    dict(type='StrictLoadImageFromFile', color_type='grayscale'),  # HxW uint8
     dict(type='RandomResizedCrop', scale=crop_size, crop_ratio_range=(0.2, 1.0), backend='pillow',
          interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),

@@ -6,7 +6,7 @@ _base_ = ['./sar_demo_pretrain.py']
 data_root = 'data/sar_pretrain/'
 crop_size = 224
 train_pipeline = [
-    dict(type='LoadImageFromFile', color_type='grayscale'),
+    dict(type='StrictLoadImageFromFile', color_type='grayscale'),
     dict(type='RandomResizedCrop', scale=crop_size, crop_ratio_range=(0.2, 1.0), backend='pillow',
          interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),

@@ -205,10 +205,15 @@ def calib_lines() -> List[str]:
     return [f'{key}: ' + ' '.join(f'{v:.12e}' for v in mat.reshape(-1)) for key, mat in calib_matrices().items()]
 
 
+def _untracked(items, total=None, desc=''):
+    return items
+
+
 def write_kitti_set(root: str, num_train: int = 200, num_val: int = 60, num_test: int = 8,
-                    seed: int = 0) -> dict:
+                    seed: int = 0, track=None) -> dict:
     """Write the raw KITTI-layout demo set under ``root`` (train and val in ``training/``, test in ``testing/``,
-    the split lists in ``ImageSets/``); scan ``i`` of a split is drawn from its own seeded generator."""
+    the split lists in ``ImageSets/``); scan ``i`` of a split is drawn from its own seeded generator.
+    ``track(items, total, desc)``, e.g. :func:`mmjepa.utils.progress.track`, shows the progress."""
     from PIL import Image
     image = Image.new('L', IMAGE_SIZE, 96)
     counts = {'Car': 0, 'Pedestrian': 0, 'Cyclist': 0}
@@ -219,7 +224,7 @@ def write_kitti_set(root: str, num_train: int = 200, num_val: int = 60, num_test
         folder = osp.join(root, 'testing' if split == 'test' else 'training')
         for sub in ('velodyne', 'calib', 'image_2') + (() if split == 'test' else ('label_2',)):
             os.makedirs(osp.join(folder, sub), exist_ok=True)
-        for i in ids:
+        for i in (track or _untracked)(ids, len(ids), f'rendering {len(ids)} {split} LiDAR scans'):
             rng = np.random.default_rng([seed, 7, 1 if split == 'test' else 0, i])
             points, boxes = render_scan(rng)
             name = f'{i:06d}'

@@ -138,12 +138,17 @@ def write_statements(root: str) -> None:
     frame.to_csv(osp.join(root, 'scp_statements.csv'))
 
 
-def write_ptbxl_demo(root: str, num_records: int = 400, seed: int = 0) -> Dict:
+def _untracked(items, total=None, desc=''):
+    return items
+
+
+def write_ptbxl_demo(root: str, num_records: int = 400, seed: int = 0, track=None) -> Dict:
     """Write ``num_records`` synthetic records as a PTB-XL-layout database under ``root``.
 
     Record ``ecg_id = i + 1`` goes to fold ``i % 10 + 1`` (folds 1-8 train, 9 val, 10 test, as PTB-XL's
     ``strat_fold``). Returns a summary: ``num_records``, ``codes`` (records per statement), ``seconds`` and
     ``seconds_per_record`` (the simulation dominates: about 0.7 s of CPU per record; 400 records: 267 s).
+    ``track(items, total, desc)``, e.g. :func:`mmjepa.utils.progress.track`, shows the progress.
     """
     import pandas as pd
     from scipy.signal import resample_poly
@@ -152,7 +157,7 @@ def write_ptbxl_demo(root: str, num_records: int = 400, seed: int = 0) -> Dict:
     start = time.time()
     os.makedirs(root, exist_ok=True)
     rows: List[dict] = []
-    for i in range(num_records):
+    for i in (track or _untracked)(range(num_records), num_records, f'simulating {num_records} ECG records'):
         ecg_id = i + 1
         condition = draw_condition(record_rng(seed, i))
         high = simulate_record(condition, HIGH_RATE)

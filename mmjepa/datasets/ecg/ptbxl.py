@@ -24,6 +24,7 @@ from mmpretrain.datasets import MultiLabelDataset
 from mmpretrain.registry import DATASETS
 
 from .signal_io import NAN_POLICIES, read_wfdb_signal
+from ...utils.extras import require
 
 TASKS = ('superdiagnostic', 'all')
 FILENAME_COLUMNS = {500: 'filename_hr', 100: 'filename_lr'}
@@ -31,7 +32,7 @@ RECORD_DURATION = 10  # seconds, every PTB-XL record
 
 
 def _read_csv(path: str, index_col, what: str):
-    import pandas as pd
+    pd = require('pandas', 'ecg', 'The PTB-XL metadata table')
     if not osp.isfile(path):
         raise FileNotFoundError(
             f'PTB-XL {what} {path!r} does not exist: data_root must hold PTB-XL as distributed by PhysioNet '

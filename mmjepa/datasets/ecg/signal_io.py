@@ -12,6 +12,8 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
+from ...utils.extras import require
+
 #: The lead order of every signal this package returns (the official ``channels`` list).
 LEADS = ('I', 'II', 'III', 'AVR', 'AVL', 'AVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6')
 NAN_POLICIES = ('raise', 'interpolate')
@@ -110,7 +112,7 @@ def read_wfdb_signal(record: str,
     Returns:
         tuple: ``(signal, fs)``, ``fs`` being the rate of the returned signal.
     """
-    import wfdb
+    wfdb = require('wfdb', 'ecg', 'Reading WFDB records')
     if nan_policy not in NAN_POLICIES:
         raise ValueError(f'nan_policy={nan_policy!r} must be one of {NAN_POLICIES}')
     header = record + '.hea'

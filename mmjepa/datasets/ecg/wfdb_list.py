@@ -22,6 +22,7 @@ from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
 from .signal_io import LEADS, NAN_POLICIES, RESAMPLE_METHODS, bad_signal, read_wfdb_signal
+from ...utils.extras import require
 
 SOURCE_KEYS = ('data_root', 'records', 'sampling_rate', 'folds', 'name', 'mean', 'std', 'repeat',
                'remove_baseline_wander')
@@ -54,7 +55,7 @@ def read_record_list(data_root: str, list_file: str, _seen: Optional[set] = None
 
 def read_ptbxl_list(data_root: str, csv_file: str, folds: Optional[Sequence[int]], sampling_rate) -> List[str]:
     """Records of a PTB-XL ``ptbxl_database.csv`` (``filename_hr``, or ``filename_lr`` at 100 Hz), of ``folds``."""
-    import pandas as pd
+    pd = require('pandas', 'ecg', 'The record list')
     path = osp.join(data_root, csv_file)
     if not osp.isfile(path):
         raise FileNotFoundError(f'WFDBPretrainDataset: PTB-XL database file {path!r} does not exist')
@@ -140,7 +141,7 @@ class WFDBPretrainDataset(BaseDataset):
         return [osp.join(root, n) for n in names]
 
     def _long_enough(self, path: str) -> bool:
-        import wfdb
+        wfdb = require('wfdb', 'ecg', 'Reading WFDB records')
         if not osp.isfile(path + '.hea'):
             raise FileNotFoundError(f'ECG record {path!r} is listed but its header {path + ".hea"!r} does not exist')
         try:

@@ -14,6 +14,8 @@ from mmpretrain.registry import DATASETS
 from mmpretrain.structures import DataSample
 from torch.utils.data import Dataset
 
+from ...utils.extras import require
+
 TASKS = ('classification', 'regression')
 
 
@@ -22,7 +24,7 @@ class TableSchema:
     """What each column of a table is.
 
     Attributes:
-        numeric (list[str]): Numeric feature columns (standardised with the train split's statistics).
+        numeric (list[str]): Numeric feature columns (scaled with the fitted rows' statistics).
         categorical (list[str]): Categorical feature columns (coded by the train split's sorted categories).
         target (str, optional): The label column. task (str): ``'classification'`` or ``'regression'``.
         split (str, optional): A column holding each row's split name (``train`` / ``val`` / ``test``).
@@ -108,7 +110,7 @@ def check_field_counts(path: str) -> None:
 def read_table(path: str):
     """A ``pandas.DataFrame`` from a ``.csv``, ``.parquet`` / ``.pq`` (needs pyarrow or fastparquet) or
     ``.arff`` file. Rows with a wrong number of fields are an error naming the line."""
-    import pandas as pd
+    pd = require('pandas', 'tabular', 'Reading CSV / Parquet tables')
     if not osp.isfile(path):
         raise FileNotFoundError(f'table {path} not found')
     ext = osp.splitext(path)[1].lower()
@@ -134,9 +136,11 @@ def read_table(path: str):
 
 @DATASETS.register_module()
 class TabularDataset(Dataset):
-    """The rows of one split of a table, as T-JEPA's encoder takes them: numeric columns standardised with the
-    train split's mean and std, then each categorical column as the index of its value among the train split's
-    sorted categories; the label (a class index, or the raw value for regression).
+    """The rows of one split of a table, as T-JEPA's encoder takes them: numeric columns scaled with the
+    statistics of the fitted rows (``numeric_scaling``: standardised with their mean and std, or MinMax-scaled to
+    [0, 1] with their minimum and maximum as the official T-JEPA loader, which fits on every row of the table),
+    then each categorical column as the index of its value among the fitted rows' sorted categories; the label
+    (a class index, or the raw value for regression).
 
     Errors name the file, the column and the row (1-based, as the data rows of the file): a missing value, a
     non-numeric value in a numeric column, a category (or class) not seen in the train split, a column the
@@ -147,21 +151,28 @@ class TabularDataset(Dataset):
         table (str): The file (``.csv``, ``.parquet``, ``.pq``, ``.arff``), relative to ``data_root``.
         schema (str | dict): A :class:`TableSchema` dict, a JSON file, or ``'openml'``.
         split (str, optional): Rows whose ``schema.split`` column has this value; None: all rows.
-        train_split (str): The split whose statistics standardise and code every split. Defaults to 'train'.
+        train_split (str, optional): The split whose statistics scale and code every split; None: all rows of
+            the table (the official T-JEPA pretraining). Defaults to 'train'.
+        numeric_scaling (str): ``'standard'`` (mean 0, std 1) or ``'minmax'`` (``(x - min) / (max - min)``,
+            a constant column gives 0, as scikit-learn's ``MinMaxScaler``). Defaults to 'standard'.
     """
+    SCALINGS = ('standard', 'minmax')
 
     def __init__(self, data_root: str, table: str, schema: Union[str, dict], split: Optional[str] = None,
-                 train_split: str = 'train', **kwargs):
+                 train_split: Optional[str] = 'train', numeric_scaling: str = 'standard', **kwargs):
         kwargs.pop('pipeline', None)  # no transforms: rows are ready
         if kwargs:
             raise TypeError(f'TabularDataset got unexpected arguments {sorted(kwargs)}')
+        if numeric_scaling not in self.SCALINGS:
+            raise ValueError(f'TabularDataset: numeric_scaling={numeric_scaling!r} must be one of {self.SCALINGS}')
+        self.numeric_scaling = numeric_scaling
         self.path = osp.join(data_root, table)
         self.schema = TableSchema.load(schema, data_root)
         frame = read_table(self.path)
         frame.index = np.arange(1, len(frame) + 1)  # data rows, 1-based
         self.check_columns(frame)
         rows = self.split_rows(frame, split)
-        train = frame.loc[self.split_rows(frame, train_split)] if self.schema.split else frame
+        train = frame.loc[self.split_rows(frame, train_split)] if self.schema.split and train_split else frame
         self.stats = self.fit(train)
         self.features, self.labels = self.transform(frame.loc[rows])
         self.split = split
@@ -196,7 +207,7 @@ class TabularDataset(Dataset):
         return rows
 
     def numeric_values(self, frame, col: str) -> np.ndarray:
-        import pandas as pd
+        pd = require('pandas', 'tabular', 'Reading CSV / Parquet tables')
         values = pd.to_numeric(frame[col], errors='coerce')
         bad = values.isna().to_numpy()
         if bad.any():
@@ -209,9 +220,13 @@ class TabularDataset(Dataset):
     def fit(self, train) -> dict:
         s = self.schema
         numeric = np.stack([self.numeric_values(train, c) for c in s.numeric], 1) if s.numeric else None
-        std = numeric.std(0) if numeric is not None else None
-        stats = dict(mean=numeric.mean(0) if numeric is not None else None,
-                     std=np.where(std > 0, std, 1.) if std is not None else None,
+        if numeric is None:
+            shift = scale = None
+        elif self.numeric_scaling == 'minmax':
+            shift, scale = numeric.min(0), numeric.max(0) - numeric.min(0)
+        else:
+            shift, scale = numeric.mean(0), numeric.std(0)
+        stats = dict(shift=shift, scale=np.where(scale > 0, scale, 1.) if scale is not None else None,
                      categories={c: sorted(train[c].astype(str).unique()) for c in s.categorical})
         if s.target and s.task == 'classification':
             stats['classes'] = sorted(train[s.target].astype(str).unique())
@@ -232,7 +247,7 @@ class TabularDataset(Dataset):
         parts = []
         if s.numeric:
             numeric = np.stack([self.numeric_values(frame, c) for c in s.numeric], 1)
-            parts.append((numeric - st['mean']) / st['std'])
+            parts.append((numeric - st['shift']) / st['scale'])
         for col in s.categorical:
             parts.append(self.codes(frame, col, st['categories'][col], 'category')[:, None].astype(np.float64))
         features = np.concatenate(parts, 1).astype(np.float32)

@@ -4,12 +4,14 @@
 mmcv's ``LoadImageFromFile`` decodes with OpenCV by default, and depending on the OpenCV build a truncated
 JPEG comes back half grey or as ``None`` (then a bare ``AssertionError``); grayscale, palette, alpha and
 16-bit files are converted inconsistently. :class:`StrictLoadImageFromFile` decodes with Pillow, checks the
-whole file, converts every mode to 8-bit 3-channel colour and names the file in every error.
+whole file, converts every mode to 8-bit 3-channel colour (or, with ``color_type='grayscale'``, to 8-bit
+single-channel: SAR chips) and names the file in every error.
 """
 import io
 import logging
 from typing import Optional
 
+import cv2
 import mmcv
 import mmengine.fileio as fileio
 import numpy as np
@@ -22,7 +24,7 @@ from PIL import Image, ImageFile, ImageOps
 # transparent areas normalise to about zero.
 ALPHA_CANVAS = (124, 117, 104)
 ON_ERROR = ('raise', 'skip')
-COLOR_TYPES = ('color', 'color_ignore_orientation')
+COLOR_TYPES = ('color', 'color_ignore_orientation', 'grayscale')
 
 
 class BadImageError(ValueError):
@@ -96,7 +98,10 @@ class StrictLoadImageFromFile(LoadImageFromFile):
             converted to colour (see :func:`pil_to_rgb`: alpha goes onto a mean-grey canvas, 16-bit is
             scaled). Other mmcv backends ('cv2', 'turbojpeg', 'tifffile') only get their ``None`` results and
             non-HxWx3-uint8 outputs turned into :class:`BadImageError`; they may accept truncated files.
-        color_type (str): ``'color'`` (EXIF orientation applied) or ``'color_ignore_orientation'``.
+        color_type (str): ``'color'`` (EXIF orientation applied), ``'color_ignore_orientation'`` or
+            ``'grayscale'`` (HxW uint8 with the pillow backend: an 8-bit gray file, e.g. a SAR chip, comes back
+            exactly as from mmcv's ``LoadImageFromFile(color_type='grayscale')``; colour files get OpenCV's
+            luma weights, within one level of mmcv's libpng conversion).
         to_float32, file_client_args, backend_args: As :class:`mmcv.transforms.LoadImageFromFile`.
         ignore_empty (bool): Not supported (it silently dropped every failing file); use ``on_error='skip'``.
 
@@ -118,7 +123,9 @@ class StrictLoadImageFromFile(LoadImageFromFile):
                              "silently); use on_error='skip', which logs and counts each skipped file")
         if color_type not in COLOR_TYPES:
             raise ValueError(f'StrictLoadImageFromFile: color_type must be one of {COLOR_TYPES} (it always '
-                             f"outputs HxWx3 colour), got {color_type!r}; use mmcv's LoadImageFromFile for others")
+                             f"outputs HxWx3 colour or HxW gray), got {color_type!r}")
+        if color_type == 'grayscale' and imdecode_backend != 'pillow':
+            raise ValueError("StrictLoadImageFromFile: color_type='grayscale' needs imdecode_backend='pillow'")
         if imdecode_backend not in mmcv.image.io.supported_backends:
             raise ValueError(f'StrictLoadImageFromFile: imdecode_backend must be one of '
                              f'{mmcv.image.io.supported_backends}, got {imdecode_backend!r}')
@@ -152,7 +159,8 @@ class StrictLoadImageFromFile(LoadImageFromFile):
             raise bad('empty file (0 bytes)')
         if self.imdecode_backend == 'pillow':
             try:
-                return decode_strict(content, exif_orientation=self.color_type == 'color')
+                img = decode_strict(content, exif_orientation=self.color_type != 'color_ignore_orientation')
+                return cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if self.color_type == 'grayscale' else img
             except MemoryError:
                 raise
             except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, struct.error...

@@ -1,6 +1,7 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """The base of every JEPA algorithm: the step counter, the seeded global-batch mask draw and the template
 training step, whose parts a variant overrides."""
+import inspect
 import warnings
 from typing import Dict, List, Mapping, Optional, Tuple, Union
 
@@ -47,6 +48,19 @@ class BaseJEPA(BaseSelfSupervisor):
     one seeded by ``(mask_seed, step, rank)`` (samplers that take a ``position_generator``). The step counter
     is a buffer saved with the weights, so a resumed run draws the same masks.
 
+    **Mask groups** (``mask_group_size=G``): the official collators draw, and truncate, per GPU batch; a draw
+    over the whole global batch truncates to the shortest of many more samples and keeps fewer tokens (I-JEPA
+    on a 16x16 grid: 57 context tokens at 2048 images against 69 per GPU of 128). With ``G`` set to the official
+    per-GPU batch, the global batch of ``B`` samples is split into ``ceil(B / G)`` groups of (nearly) equal size
+    whatever the number of processes: global position ``j`` is in group ``j mod ceil(B / G)``. Each group is
+    one official per-GPU draw: the sizes from the step's generator (shared by the groups, as the official
+    per-batch seed shares them between GPUs), the positions from one seeded by ``(mask_seed, step, group)``
+    (group 0 keeps drawing from the step's generator, so a single group is exactly the global draw). A process
+    runs the template step once per group it holds (on ``world_size`` ranks of one group each, as in the
+    official recipe, exactly once) and weights each group's loss so that the ranks' mean is the mean over the
+    groups of each group's loss: N processes still train as one. This assumes a loss that is a mean over the
+    samples of a group (every loss of the family is).
+
     **Targets** come from the target generator, which owns its regime (:class:`TargetGenerator`): the EMA
     regime updates its copies after each optimizer step (:meth:`update_target`, called by :meth:`train_step`
     and by :class:`mmjepa.engine.hooks.TargetEMAHook`); a fixed operator has nothing to update.
@@ -62,6 +76,8 @@ class BaseJEPA(BaseSelfSupervisor):
         predictor (dict, optional): Built with the backbone's ``embed_dims``, ``num_heads`` and ``layout``.
         mask_seed (int): Seed of the mask draws. Defaults to 0.
         mask_draw (str): ``'global'`` or ``'per_rank'``, see above. Defaults to ``'global'``.
+        mask_group_size (int, optional): Samples per mask group (the official per-GPU batch), see above. None:
+            the whole global batch is one group. Defaults to None.
     """
     algorithm_name: Optional[str] = None  # the leaderboard's name (checkpoint provenance, ProvenanceHook)
 
@@ -73,6 +89,7 @@ class BaseJEPA(BaseSelfSupervisor):
                  predictor: Optional[dict] = None,
                  mask_seed: int = 0,
                  mask_draw: str = 'global',
+                 mask_group_size: Optional[int] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
                  **kwargs):
@@ -99,12 +116,38 @@ class BaseJEPA(BaseSelfSupervisor):
             raise ValueError(f'model.mask_draw={mask_draw!r} must be one of {MASK_DRAWS}')
         self.mask_seed = mask_seed
         self.mask_draw = mask_draw
+        self.mask_group_size = self._check_mask_groups(mask_draw, mask_group_size)
         # Training steps taken; drives the mask RNG and the target schedule. A buffer, so checkpoints keep it;
         # `_step` mirrors it on the host so the step never reads the device.
         self.register_buffer('step', torch.zeros((), dtype=torch.long))
         self._step = 0
         self.register_load_state_dict_post_hook(lambda module, keys: module._sync_step())
         self.register_state_dict_post_hook(BaseJEPA._warn_if_update_due)
+
+    def _check_mask_groups(self, mask_draw: str, mask_group_size: Optional[int]) -> Optional[int]:
+        """Refuse the mask options that this algorithm's sampler cannot honour; returns ``mask_group_size``."""
+        draws_from_batch_size = type(self).masks_for is BaseJEPA.masks_for
+        if mask_group_size is not None:
+            if isinstance(mask_group_size, bool) or int(mask_group_size) != mask_group_size or mask_group_size < 1:
+                raise ValueError(f'model.mask_group_size={mask_group_size!r} must be a positive integer (the '
+                                 'official per-GPU batch) or None (one group: the global batch)')
+            if mask_draw != 'global':
+                raise ValueError(f"model.mask_group_size={mask_group_size} splits the global draw into groups; it "
+                                 f"cannot be combined with model.mask_draw={mask_draw!r}: set one of the two")
+            if self.mask_sampler is None or not draws_from_batch_size:
+                raise ValueError(f'model.mask_group_size={mask_group_size}: {type(self).__name__} draws its masks '
+                                 'itself (no mask sampler drawn from the batch size); leave it None')
+            mask_group_size = int(mask_group_size)
+        needs_positions = mask_draw == 'per_rank' or mask_group_size is not None
+        if needs_positions and self.mask_sampler is not None and draws_from_batch_size:
+            call = inspect.signature(type(self.mask_sampler).__call__).parameters
+            if 'position_generator' not in call:
+                option = ('model.mask_draw=\'per_rank\'' if mask_draw == 'per_rank' else
+                          f'model.mask_group_size={mask_group_size}')
+                raise ValueError(f'{option} draws positions from a generator of their own, which '
+                                 f'{type(self.mask_sampler).__name__} does not take (no position_generator): '
+                                 'remove the option or use a sampler that takes one')
+        return mask_group_size
 
     def _sync_step(self) -> None:
         self._step = int(self.step)
@@ -166,13 +209,16 @@ class BaseJEPA(BaseSelfSupervisor):
         return log_vars
 
     # ------------------------------------------------------------------------------------------ the step
-    def mask_generators(self):
-        """``(generator, position_generator or None)`` of the current step (see ``mask_draw``)."""
+    def mask_generators(self, group: int = 0):
+        """``(generator, position_generator or None)`` of the current step (see ``mask_draw``) and mask group
+        (see ``mask_group_size``; group 0 draws from the step's generator alone)."""
         seed = self.mask_seed * 1_000_003 + self._step
         generator = torch.Generator().manual_seed(seed)
         if self.mask_draw == 'per_rank':
             rank, _ = get_dist_info()
             return generator, torch.Generator().manual_seed(seed * 65_537 + rank)
+        if group:
+            return generator, torch.Generator().manual_seed(seed * 65_537 + group)
         return generator, None
 
     def sample_masks(self, batch_size: int, device: torch.device) -> Masks:
@@ -186,6 +232,34 @@ class BaseJEPA(BaseSelfSupervisor):
             if world_size > 1:
                 masks = masks.samples(rank, world_size)
         return masks.to(device, non_blocking=True)
+
+    def mask_groups(self, inputs) -> List[Tuple[Optional[torch.Tensor], float, Optional[Masks]]]:
+        """This rank's part of every mask group of the step (see ``mask_group_size``), as ``(index, weight,
+        masks)``: ``index`` the rank-local samples of the group (None: the whole batch, in order), ``weight`` the
+        factor of the group's loss and ``masks`` their masks. Without groups: ``[(None, 1., masks_for(inputs))]``.
+        """
+        if self.mask_group_size is None:
+            return [(None, 1., self.masks_for(inputs))]
+        batch_size, device = batch_size_and_device(inputs)
+        rank, world_size = get_dist_info()
+        total = batch_size * world_size
+        num_groups = -(-total // self.mask_group_size)
+        if num_groups == 1:
+            return [(None, 1., self.masks_for(inputs))]
+        positions = torch.arange(total)
+        parts = []
+        for group in range(num_groups):
+            members = positions[group::num_groups]  # the group's global positions
+            mine = torch.nonzero(members % world_size == rank).squeeze(1)  # those this rank holds
+            if not len(mine):
+                continue
+            generator, position_generator = self.mask_generators(group)
+            masks = self.mask_sampler(len(members), generator, position_generator=position_generator)
+            local = (members[mine] - rank) // world_size  # rank r holds global positions r, r + world, ...
+            index = None if torch.equal(local, torch.arange(batch_size)) else local
+            weight = world_size * len(mine) / (num_groups * len(members))
+            parts.append((index, weight, masks.select(mine).to(device, non_blocking=True)))
+        return parts
 
     def masks_for(self, inputs) -> Optional[Masks]:
         """The masks of this step for what :meth:`prepare_inputs` returned: by default drawn from the batch size
@@ -222,11 +296,17 @@ class BaseJEPA(BaseSelfSupervisor):
     def loss(self, inputs, data_samples: Optional[List[DataSample]] = None, **kwargs) -> Dict[str, torch.Tensor]:
         inputs = self.prepare_inputs(inputs, data_samples)
         self.target_generator.begin_step(self.online_modules(), self._step)
-        masks = self.masks_for(inputs)
-        targets = self.compute_targets(inputs, masks)
-        pred = self.predict_targets(inputs, masks)
-        losses = self.compute_loss(pred, targets, masks)
-        losses = dict(losses) if isinstance(losses, dict) else dict(loss=losses)
+        parts = []
+        for index, weight, masks in self.mask_groups(inputs):
+            group_inputs = inputs if index is None else take_samples(inputs, index)
+            targets = self.compute_targets(group_inputs, masks)
+            pred = self.predict_targets(group_inputs, masks)
+            group_losses = self.compute_loss(pred, targets, masks)
+            parts.append((weight, dict(group_losses) if isinstance(group_losses, dict) else dict(loss=group_losses)))
+        if len(parts) == 1 and parts[0][0] == 1:
+            losses = parts[0][1]
+        else:
+            losses = {key: sum(weight * group_losses[key] for weight, group_losses in parts) for key in parts[0][1]}
         losses.update(self.target_generator.end_step(self._step))
         self._step += 1
         self.step.fill_(self._step)
@@ -262,6 +342,16 @@ def batch_size_and_device(inputs) -> Tuple[int, torch.device]:
     if not isinstance(inputs, torch.Tensor):
         inputs = next(iter(inputs.values() if isinstance(inputs, Mapping) else inputs))
     return inputs.shape[0], inputs.device
+
+
+def take_samples(inputs, index: torch.Tensor):
+    """The samples ``index`` of what ``prepare_inputs`` returned (a tensor, or a mapping / sequence of
+    batch-first tensors)."""
+    if isinstance(inputs, torch.Tensor):
+        return inputs[index.to(inputs.device)]
+    if isinstance(inputs, Mapping):
+        return type(inputs)((key, take_samples(value, index)) for key, value in inputs.items())
+    return type(inputs)(take_samples(value, index) for value in inputs)
 
 
 def optimizer_stepped(optim_wrapper) -> bool:

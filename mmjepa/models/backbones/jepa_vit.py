@@ -2,14 +2,15 @@
 """The JEPA context/target encoder: mmpretrain's ViT with no class token, a fixed sin-cos position
 embedding and a forward that computes only the kept tokens."""
 import math
-from typing import Optional
+from typing import Optional, Union
 
 import torch
 from mmpretrain.models.backbones import VisionTransformer
 from mmpretrain.models.utils import resize_pos_embed
 from mmpretrain.registry import MODELS
 
-from ..utils import jepa_init_, use_attention
+from ...utils.vit_archs import VIT_ARCHS
+from ..utils import apply_init, use_attention
 from ..utils.layout import TokenLayout
 from ..layers.rel_pos_attention import with_rel_pos
 from .token_encoder import TokenEncoder
@@ -41,20 +42,11 @@ class JEPAViT(TokenEncoder, VisionTransformer):
             relative position only; ``pos_embed`` is then kept, unused, so the key names stay mmpretrain's).
         rel_pos (dict, optional): Relative position of every block's attention (e.g.
             ``dict(type='ContextualKeyRPE')``, iRPE on keys), through :class:`RelPosMultiheadAttention`.
+        init_scheme (str | dict): Named init of the weights (:data:`mmjepa.models.utils.INIT_SCHEMES`; ``'mae'``:
+            SAR-JEPA's official). Defaults to 'ijepa'.
         **kwargs: The other arguments of :class:`VisionTransformer`.
     """
-    arch_zoo = {
-        **dict.fromkeys(['t', 'tiny'], dict(embed_dims=192, num_layers=12, num_heads=3, feedforward_channels=768)),
-        **dict.fromkeys(['s', 'small'], dict(embed_dims=384, num_layers=12, num_heads=6, feedforward_channels=1536)),
-        **dict.fromkeys(['b', 'base'], dict(embed_dims=768, num_layers=12, num_heads=12, feedforward_channels=3072)),
-        **dict.fromkeys(['l', 'large'], dict(embed_dims=1024, num_layers=24, num_heads=16,
-                                             feedforward_channels=4096)),
-        **dict.fromkeys(['h', 'huge'], dict(embed_dims=1280, num_layers=32, num_heads=16,
-                                            feedforward_channels=5120)),
-        # vit_giant of the official code: mlp_ratio 48/11 -> 6144.
-        **dict.fromkeys(['g', 'giant'], dict(embed_dims=1408, num_layers=40, num_heads=16,
-                                             feedforward_channels=6144)),
-    }
+    arch_zoo = {alias: dict(settings) for name, settings in VIT_ARCHS.items() for alias in (name[0], name)}
     num_extra_tokens = 0
 
     def __init__(self,
@@ -65,6 +57,7 @@ class JEPAViT(TokenEncoder, VisionTransformer):
                  num_register_tokens: int = 0,
                  abs_pos: bool = True,
                  rel_pos: Optional[dict] = None,
+                 init_scheme: Union[str, dict] = 'ijepa',
                  init_cfg: Optional[dict] = None,
                  **kwargs):
         if kwargs.pop('with_cls_token', False):
@@ -77,6 +70,7 @@ class JEPAViT(TokenEncoder, VisionTransformer):
         super().__init__(arch=arch, out_type=out_type, with_cls_token=False, init_cfg=init_cfg, **kwargs)
         self.pos_embed.requires_grad_(False)
         self.abs_pos = abs_pos
+        self.init_scheme = init_scheme
         self.init_token_options(self.embed_dims, mask_token, num_register_tokens)
         if rel_pos is not None:
             with_rel_pos(self.layers, rel_pos)
@@ -85,6 +79,16 @@ class JEPAViT(TokenEncoder, VisionTransformer):
         # Activation checkpointing of the blocks in forward_tokens (recomputed in the backward pass; only
         # when gradients flow, so the no-grad EMA target encoder is unaffected).
         self.with_cp = with_cp
+        if self.frozen_stages > 0:  # again: the tokens and relative position tables above came after the parent's
+            self._freeze_stages()
+
+    def _freeze_stages(self):
+        """mmpretrain's freezing, plus what JEPAViT adds in front of the blocks (mask token, register tokens)
+        and inside them (relative position tables): a frozen probe trains none of the encoder."""
+        super()._freeze_stages()
+        for token in (getattr(self, 'mask_token', None), getattr(self, 'register_tokens', None)):
+            if token is not None:
+                token.requires_grad_(False)
 
     def init_weights(self):
         """The official init, or a *strict* transfer when ``init_cfg`` is ``dict(type='Pretrained',
@@ -95,7 +99,7 @@ class JEPAViT(TokenEncoder, VisionTransformer):
         ``'backbone.'`` (context encoder, or a backbone-only file) for an mmjepa pretraining checkpoint."""
         def official_init():
             super(JEPAViT, self).init_weights()
-            jepa_init_(self)
+            apply_init(self, self.init_scheme)
             self.init_token_weights()
             self.pos_embed.data.copy_(self.layout.sincos(self.embed_dims))
 

@@ -1,32 +1,20 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """The modality-agnostic token transformer: any tokenizer, the family's token pipeline, mmpretrain blocks."""
+from functools import partial
 from typing import Optional, Sequence, Union
 
 import torch
-from mmcv.cnn import build_norm_layer
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.registry import MODELS
 from torch import nn
 
-from ..layers.block import build_blocks, check_block_cfg, final_norm, norm_cfg_with_bias
+from ..layers.block import build_blocks, check_block_cfg, final_norm
+from ..layers.norm_linear_norm import NormLinearNorm
 from ..layers.rel_pos_attention import with_rel_pos
 from ..utils import apply_init
 from ..utils.layout import TokenLayout, check_pos_cfg
 from .jepa_vit import JEPAViT
 from .token_encoder import TokenEncoder
-
-
-class NormLinearNorm(nn.Module):
-    """``norm2(fc(norm1(x)))``: the output head of the official T-JEPA encoder (LN, Linear, LN)."""
-
-    def __init__(self, dims: int, norm_cfg: dict, bias: bool = True):
-        super().__init__()
-        self.norm1 = build_norm_layer(norm_cfg_with_bias(norm_cfg, bias), dims)[1]
-        self.fc = nn.Linear(dims, dims, bias=bias)
-        self.norm2 = build_norm_layer(norm_cfg_with_bias(norm_cfg, bias), dims)[1]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.norm2(self.fc(self.norm1(x)))
 
 
 @MODELS.register_module()
@@ -57,11 +45,16 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
             i.e. ``block_cfg.drop``. Defaults to 0.
         init_scheme (str | dict): Named init (:data:`mmjepa.models.utils.INIT_SCHEMES`). Defaults to 'ijepa'.
         out_proj (bool): After the final norm, a Linear and a second norm (T-JEPA's LN-Linear-LN output head,
-            ``ln1 = NormLinearNorm``: keys ``ln1.norm1``, ``ln1.fc``, ``ln1.norm2``). Defaults to False.
+            ``ln1 = NormLinearNorm``: keys ``ln1.norm1``, ``ln1.fc``, ``ln1.norm2``; the blocks' ``block_cfg.drop``
+            before and after the Linear, as the official head). Defaults to False.
         drop_path_rate (float): Stochastic depth, linear over the blocks. Defaults to 0.
         frozen (bool): A fixed feature extractor (ECG-JEPA's attentive probe): no parameter trains, the
             encoder stays in eval mode and :meth:`forward` runs without autograd. Defaults to False.
         with_cp (bool): Activation checkpointing in :meth:`forward_tokens`. Defaults to False.
+        grad_clamp (float, optional): Clamp every gradient element of this encoder's parameters to
+            ``+-grad_clamp`` as it is computed (a hook per parameter: the official T-JEPA
+            ``exp_gradient_clipping``, which clamps the encoder's gradients and not the predictor's).
+            Defaults to None (no clamp).
         init_cfg (dict, optional): ``dict(type='Pretrained', checkpoint=..., prefix=...)`` loads strictly.
     """
     OUT_TYPES = ('raw', 'avg')
@@ -85,6 +78,7 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
                  with_cp: bool = False,
                  out_proj: bool = False,
+                 grad_clamp: Optional[float] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         settings = JEPAViT.arch_zoo[arch.lower()] if isinstance(arch, str) else dict(arch)
@@ -112,7 +106,8 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
         if rel_pos is not None:
             with_rel_pos(self.layers, rel_pos)
         self.final_norm = True
-        self.ln1 = NormLinearNorm(self.embed_dims, norm_cfg, block_cfg.get('norm_bias', True)) if out_proj else \
+        self.ln1 = NormLinearNorm(self.embed_dims, norm_cfg, block_cfg.get('norm_bias', True),
+                                  block_cfg.get('drop', 0.)) if out_proj else \
             final_norm(norm_cfg, self.embed_dims, block_cfg)
         self.init_scheme = init_scheme
         self.out_type = out_type
@@ -124,6 +119,12 @@ class TokenTransformer(TokenEncoder, BaseBackbone):
         self.frozen = frozen
         if frozen:
             self.requires_grad_(False)
+        if grad_clamp is not None:
+            if not grad_clamp > 0:
+                raise ValueError(f'model.backbone.grad_clamp={grad_clamp} must be positive')
+            for p in self.parameters():
+                if p.requires_grad:
+                    p.register_hook(partial(torch.clamp, min=-float(grad_clamp), max=float(grad_clamp)))
 
     @property
     def layout(self) -> TokenLayout:

@@ -12,7 +12,8 @@ class JEPAPredictionLoss(nn.Module):
 
     ``'smooth_l1'`` (beta 1) is what the official I-JEPA code trains with; the paper writes L2 (``'l2'``,
     the mean squared error). ``'l1'`` and ``'cosine'`` (1 - cosine similarity per token) are offered for the
-    JEPA variants that use them.
+    JEPA variants that use them. Predictions and targets meet in the wider of their two dtypes: under bf16
+    autocast the fp32 targets stay fp32 (the official codes' losses run in fp32 under autocast).
 
     Args:
         criterion (str): ``'smooth_l1'``, ``'l2'``, ``'l1'`` or ``'cosine'``. Defaults to ``'smooth_l1'``.
@@ -32,7 +33,10 @@ class JEPAPredictionLoss(nn.Module):
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         if pred.shape != target.shape:
             raise ValueError(f'prediction {tuple(pred.shape)} and target {tuple(target.shape)} differ in shape')
-        target = target.to(pred.dtype)
+        # The precision of the wider operand, as autocast runs these losses (in fp32): bf16 predictions meet
+        # fp32 layer-normed targets in fp32 (the official code), the targets are never rounded to bf16.
+        dtype = torch.promote_types(pred.dtype, target.dtype)
+        pred, target = pred.to(dtype), target.to(dtype)
         if self.criterion == 'smooth_l1':
             loss = F.smooth_l1_loss(pred, target, beta=self.beta)
         elif self.criterion == 'l2':

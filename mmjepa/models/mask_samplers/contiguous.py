@@ -123,8 +123,11 @@ class ContiguousRunMaskSampler:
         return starts[:step + 2].T, ends[:step + 2].T
 
     @torch.compiler.disable  # host-side numpy: torch.compile of a train step runs it eagerly
-    def __call__(self, batch_size: int, generator: Optional[torch.Generator] = None) -> Masks:
-        """Draw the masks of one batch (random numbers from ``generator``; torch's global RNG when None).
+    def __call__(self, batch_size: int, generator: Optional[torch.Generator] = None,
+                 position_generator: Optional[torch.Generator] = None) -> Masks:
+        """Draw the masks of one batch (random numbers from ``generator``; torch's global RNG when None). With
+        ``position_generator`` the keep ratio still comes from ``generator`` (shared by the ranks or mask groups
+        that draw with their own position generator) and the masked runs from ``position_generator``.
 
         Returns:
             Masks: ``context`` [B, K] (kept tokens) and ``targets`` [1, B, N - K] (all masked tokens), int64,
@@ -134,7 +137,8 @@ class ContiguousRunMaskSampler:
         ratio = low + (high - low) * torch.rand((), generator=generator, dtype=torch.float64).item()
         num_keep = self.num_keep(ratio)
         n = self.num_tokens
-        starts, ends = self.kept_intervals(n - num_keep, batch_size, generator)
+        runs_generator = generator if position_generator is None else position_generator
+        starts, ends = self.kept_intervals(n - num_keep, batch_size, runs_generator)
         # +1 where a kept interval starts, -1 where it ends (distinct places: kept runs are separated by masked
         # tokens), then a running sum marks the kept tokens
         used = ends > starts

@@ -20,7 +20,13 @@ def _check_share(name: str, share: Sequence[float]) -> tuple:
 @MODELS.register_module()
 class FeatureSubsetMaskSampler:
     """Per row: a context of ``k_c`` random features and ``num_targets`` target sets of ``k_t`` random features
-    each, drawn from the features outside the context (disjoint from it, possibly overlapping each other).
+    each, drawn independently from the features outside the context (disjoint from it; two target sets of a row
+    share features by chance only).
+
+    **The official target sets are one set** (``identical_targets=True`` reproduces it). The official
+    ``create_masks`` appends a view of the same shuffled array for every target set, so after its last shuffle
+    the ``num_targets`` sets of a row are the same set (the loss equals the loss on one set). That is a bug,
+    fixed by default (independent sets); the flag draws one set per row and repeats it.
 
     Sizes are drawn once per batch, as the official collator: with ``D`` features, ``lo = round(D * min)``,
     ``hi = round(D * max)`` and ``k = lo + round((hi - lo) * u)``, ``u ~ U[0, 1)``, for the context and the
@@ -43,11 +49,13 @@ class FeatureSubsetMaskSampler:
         num_targets (int): Target sets per row. Defaults to 4.
         official_indexing (bool): Draw indices as the official code (see above). Defaults to False.
         num_cls_tokens (int): Cls tokens in front of the features in the layout (the tokenizer's). Defaults to 0.
+        identical_targets (bool): Reproduce the official bug: the ``num_targets`` sets of a row are one set.
+            Defaults to False.
     """
 
     def __init__(self, input_size=(1, ), context_share: Sequence[float] = (0.14, 0.37),
                  target_share: Sequence[float] = (0.16, 0.62), num_targets: int = 4,
-                 official_indexing: bool = False, num_cls_tokens: int = 0):
+                 official_indexing: bool = False, num_cls_tokens: int = 0, identical_targets: bool = False):
         size = tuple(input_size) if isinstance(input_size, (tuple, list, torch.Size)) else (input_size, )
         if len(size) != 1 or int(size[0]) != size[0] or size[0] < 1:
             raise ValueError(f'{_KEY}: input_size={input_size} must be a 1-D token layout (N,)')
@@ -65,6 +73,7 @@ class FeatureSubsetMaskSampler:
         if int(num_targets) != num_targets or num_targets < 1:
             raise ValueError(f'{_KEY}.num_targets={num_targets} must be a positive integer')
         self.num_targets = int(num_targets)
+        self.identical_targets = bool(identical_targets)
         self.context_range = self.size_range(self.context_share, 'context_share')
         self.target_range = self.size_range(self.target_share, 'target_share')
         if self.context_range[0] + self.target_range[0] > self.num_features:
@@ -98,9 +107,11 @@ class FeatureSubsetMaskSampler:
         offset = 0 if self.official_indexing else self.num_cls_tokens
         order = torch.rand(batch_size, self.num_features, generator=generator).argsort(dim=1) + offset
         context = order[:, :num_context].sort(dim=1).values
-        rest = order[:, num_context:].expand(self.num_targets, -1, -1)
+        rest = order[:, num_context:].expand(1 if self.identical_targets else self.num_targets, -1, -1)
         picks = torch.rand(rest.shape, generator=generator).argsort(dim=2)[..., :num_target]
         targets = rest.gather(2, picks).sort(dim=2).values
+        if self.identical_targets:
+            targets = targets.expand(self.num_targets, -1, -1).contiguous()
         return Masks(context=context, targets=targets)
 
     @property
@@ -110,4 +121,4 @@ class FeatureSubsetMaskSampler:
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(input_size={self.input_size}, context_share={self.context_share}, '
                 f'target_share={self.target_share}, num_targets={self.num_targets}, '
-                f'official_indexing={self.official_indexing})')
+                f'official_indexing={self.official_indexing}, identical_targets={self.identical_targets})')

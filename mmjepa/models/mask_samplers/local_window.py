@@ -17,10 +17,12 @@ class LocalWindowMaskSampler:
     window_size**2)`` patches drawn uniformly are hidden (replaced by the encoder's mask token) and are the
     targets.
 
-    Window positions (``placement``): ``'official'`` (default) draws them once per batch, as the official code
-    (``models_lomar.py``): the tops are the first ``num_windows`` of a random permutation of the valid rows, the
-    lefts likewise of the valid columns, so all images share the windows and no two windows share a top row or a
-    left column. ``'per_sample'`` draws every image's windows independently and uniformly (they may overlap).
+    Window positions (``placement``): ``'official'`` (default) draws them once per batch it is called for, as the
+    official code (``models_lomar.py``) once per GPU batch (``model.mask_group_size`` makes that batch the official
+    per-GPU one at any number of processes): the tops are the first ``num_windows`` of a random permutation of the
+    valid rows, the lefts likewise of the valid columns, so all images share the windows and no two windows share a
+    top row or a left column. ``'per_sample'`` draws every image's windows independently and uniformly (they may
+    overlap).
 
     Returns :class:`Masks` with ``context`` [B*W, w*w] (the window's patches, raster order), ``hidden``
     [B*W, w*w], ``targets`` [1, B*W, K] (the hidden patches, in window order) and
@@ -65,7 +67,14 @@ class LocalWindowMaskSampler:
     def input_size(self) -> Tuple[int, int]:
         return self.height, self.width
 
-    def __call__(self, batch_size: int, generator: Optional[torch.Generator] = None, **kwargs) -> Masks:
+    def __call__(self, batch_size: int, generator: Optional[torch.Generator] = None,
+                 position_generator: Optional[torch.Generator] = None) -> Masks:
+        """Draw the windows and hidden patches of ``batch_size`` images from ``generator`` (torch's global RNG
+        when None), or all from ``position_generator`` when given: nothing here is shared between the ranks or
+        mask groups that draw with their own position generator (the official code draws every window and mask
+        from each GPU's own RNG)."""
+        if position_generator is not None:
+            generator = position_generator
         num = batch_size * self.num_windows
         rows, cols = self.height - self.window_size + 1, self.width - self.window_size + 1
         if self.placement == 'official':  # one set of windows for the batch

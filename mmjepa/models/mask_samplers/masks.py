@@ -47,15 +47,19 @@ class Masks:
 
     def samples(self, start: int, step: int) -> 'Masks':
         """The masks of samples ``start, start + step, ...`` (a rank's share of a global-batch draw)."""
+        return self.select(slice(start, None, step))
+
+    def select(self, index) -> 'Masks':
+        """The masks of the samples ``index`` (a slice or an index tensor over the samples)."""
         n = self.sequences_per_sample
 
         def take(t: Optional[torch.Tensor], dim: int) -> Optional[torch.Tensor]:
             if t is None:
                 return None
             t = t.unflatten(dim, (self.num_samples, n))
-            index = [slice(None)] * t.dim()
-            index[dim] = slice(start, None, step)
-            return t[tuple(index)].flatten(dim, dim + 1)
+            where = [slice(None)] * t.dim()
+            where[dim] = index
+            return t[tuple(where)].flatten(dim, dim + 1)
 
         return replace(self, context=take(self.context, 0), targets=take(self.targets, 1),
                        hidden=take(self.hidden, 0))

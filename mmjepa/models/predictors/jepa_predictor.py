@@ -9,7 +9,8 @@ from mmpretrain.models.utils import MultiheadAttention
 from mmpretrain.registry import MODELS
 from torch import nn
 
-from ..layers.block import JEPABlock, build_blocks, final_norm
+from ..layers.block import JEPABlock, build_blocks, check_block_cfg, final_norm
+from ..layers.norm_linear_norm import NormLinearNorm
 from ..mask_samplers.masks import Masks
 from ..utils import apply_init, gather_tokens
 from ..utils.layout import TokenLayout, check_pos_cfg
@@ -65,6 +66,9 @@ class JEPAPredictor(BaseModule):
         init_scheme (str | dict): Named init (:data:`mmjepa.models.utils.INIT_SCHEMES`). Defaults to 'ijepa'.
         linear_bias (bool): Biases of the input embedding ``embed`` and the output projection ``proj`` (the
             official ECG-JEPA predictor has none). Defaults to True.
+        out_head (bool): Between the blocks and the final norm, the LN-Linear-LN head of the official T-JEPA
+            predictor (its ``TabularEncoder``'s; ``head = NormLinearNorm``, with the blocks' dropout).
+            Defaults to False.
     """
 
     def __init__(self,
@@ -80,6 +84,7 @@ class JEPAPredictor(BaseModule):
                  pos_cfg: Optional[dict] = None,
                  init_scheme: Union[str, dict] = 'ijepa',
                  linear_bias: bool = True,
+                 out_head: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.layout = layout
@@ -93,6 +98,12 @@ class JEPAPredictor(BaseModule):
                                    drop_path_rate, norm_cfg)
         if depth:
             self.layers[-1].fsdp_unit = False  # run from its weights (last_layer_on_queries): not an FSDP unit
+        if out_head:
+            checked = check_block_cfg(block_cfg)
+            self.head = NormLinearNorm(predictor_dims, norm_cfg, checked.get('norm_bias', True),
+                                       checked.get('drop', 0.))
+        else:
+            self.head = None
         self.ln1 = final_norm(norm_cfg, predictor_dims, block_cfg)
         self.proj = nn.Linear(predictor_dims, embed_dims, bias=linear_bias)
 
@@ -124,4 +135,6 @@ class JEPAPredictor(BaseModule):
         for layer in self.layers[:-1]:
             x = layer(x)
         x = last_layer_on_queries(self.layers[-1], x, num_target) if len(self.layers) else x[:, -num_target:]
+        if self.head is not None:
+            x = self.head(x)
         return self.proj(self.ln1(x))

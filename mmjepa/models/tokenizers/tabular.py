@@ -41,9 +41,12 @@ class TabularTokenizer(BaseModule):
     ``num_register_tokens`` (prepended to every sequence, no position, never masked; see configs/tjepa/README.md).
 
     ``pos_embed=True`` adds the official sin-cos table over the token index (interleaved, base 100, cls tokens
-    included); set the encoder's ``abs_pos=False`` with it. Weights are initialised as the official code
-    with ``init_type='trunc_normal'``: ``kaiming_uniform_(a=sqrt(5))`` for the weights and biases, truncated normal
-    (std 0.02) for the embedding tables.
+    included); set the encoder's ``abs_pos=False`` with it. ``pos_offset``: the first token takes row
+    ``pos_offset`` of the table. The official encoder gives its ``n`` cls tokens rows ``0..n-1`` and the features
+    rows ``n..n+D-1``; with the cls token outside the layout (a register token of the encoder, the default
+    config) ``pos_offset=1`` keeps the features on their official rows ``1..D``. Weights are initialised as the
+    official code with ``init_type='trunc_normal'``: ``kaiming_uniform_(a=sqrt(5))`` for the weights and biases,
+    truncated normal (std 0.02) for the embedding tables.
 
     Args:
         num_numeric (int): Numeric columns (first in the row).
@@ -52,10 +55,12 @@ class TabularTokenizer(BaseModule):
         num_cls_tokens (int): Cls tokens inside the sequence (official layout). Defaults to 0.
         pos_embed (bool): Add the official sin-cos table. Defaults to True.
         bias (bool): Per-column bias. Defaults to True.
+        pos_offset (int): Table row of the first token. Defaults to 0.
     """
 
     def __init__(self, num_numeric: int, cardinalities: Sequence[int] = (), embed_dims: int = 64,
-                 num_cls_tokens: int = 0, pos_embed: bool = True, bias: bool = True, init_cfg=None):
+                 num_cls_tokens: int = 0, pos_embed: bool = True, bias: bool = True, pos_offset: int = 0,
+                 init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         cardinalities = [int(c) for c in cardinalities]
         if int(num_numeric) != num_numeric or num_numeric < 0:
@@ -66,6 +71,9 @@ class TabularTokenizer(BaseModule):
             raise ValueError(f'{_KEY}: a table needs at least one column (num_numeric=0, cardinalities=[])')
         if num_cls_tokens < 0:
             raise ValueError(f'{_KEY}.num_cls_tokens={num_cls_tokens} must be >= 0')
+        if int(pos_offset) != pos_offset or pos_offset < 0:
+            raise ValueError(f'{_KEY}.pos_offset={pos_offset} must be a non-negative integer')
+        self.pos_offset = int(pos_offset)
         self.num_numeric, self.cardinalities = int(num_numeric), cardinalities
         self.num_features = self.num_numeric + len(cardinalities)
         self.num_cls_tokens, self.embed_dims = num_cls_tokens, embed_dims
@@ -78,9 +86,20 @@ class TabularTokenizer(BaseModule):
                 nn.init.kaiming_uniform_(p, a=math.sqrt(5))
         for emb in self.category_embeddings:
             nn.init.trunc_normal_(emb.weight, std=0.02)
-        self.register_buffer('pos_table', official_sincos(self.layout.num_tokens, embed_dims) if pos_embed
-                             else None, persistent=False)
+        table = official_sincos(self.pos_offset + self.layout.num_tokens, embed_dims)[:, self.pos_offset:]
+        self.register_buffer('pos_table', table.contiguous() if pos_embed else None, persistent=False)
         self.register_buffer('cardinality', torch.tensor(cardinalities, dtype=torch.long), persistent=False)
+
+    @torch.no_grad()
+    def init_cls_tokens_(self, tokens: torch.Tensor) -> None:
+        """Initialise tokens [1, n, D] that stand for the official ``[CLS]`` tokens outside the layout (the
+        encoder's register tokens) to the official value before the blocks: a weight row
+        (``kaiming_uniform_(a=sqrt(5))``: uniform in +-1/sqrt(D)) plus, with ``pos_embed``, its table row
+        (rows ``0..n-1``, in front of the features' rows from ``pos_offset``)."""
+        bound = 1 / math.sqrt(self.embed_dims)
+        tokens.uniform_(-bound, bound)
+        if self.pos_table is not None:
+            tokens.add_(official_sincos(tokens.shape[1], self.embed_dims).to(tokens))
 
     def check_codes(self, codes: torch.Tensor) -> torch.Tensor:
         """The categorical part of the rows as int64 codes; an error names the first bad column and row."""
@@ -117,4 +136,4 @@ class TabularTokenizer(BaseModule):
 
     def extra_repr(self) -> str:
         return (f'num_numeric={self.num_numeric}, cardinalities={self.cardinalities}, '
-                f'num_cls_tokens={self.num_cls_tokens}, layout={self.layout.grid}')
+                f'num_cls_tokens={self.num_cls_tokens}, pos_offset={self.pos_offset}, layout={self.layout.grid}')

@@ -41,6 +41,21 @@ def ecgjepa_init_(module: nn.Module, depth: Optional[int] = None, std: float = 0
             nn.init.trunc_normal_(m.weight, std=residual_std if residual else std)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
+
+
+def mae_init_(module: nn.Module) -> None:
+    """MAE's ``initialize_weights`` (`He et al. <https://arxiv.org/abs/2111.06377>`_), which SAR-JEPA's official code
+    (``models_lomar.py``) keeps: Xavier-uniform on every Linear weight (a fused q/k/v as one matrix), zero biases,
+    LayerNorm 1/0, the patch embedding's Conv2d weight Xavier-uniform as a Linear (on its ``[out, in * p * p]``
+    view; its bias is left as it is). Tokens and iRPE tables keep their own init (std 0.02 / zeros, as the
+    official)."""
+    for m in module.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Conv2d):
+            nn.init.xavier_uniform_(m.weight.data.view(m.weight.shape[0], -1))
         elif isinstance(m, nn.LayerNorm) and m.elementwise_affine:
             nn.init.ones_(m.weight)
             if m.bias is not None:
@@ -51,6 +66,7 @@ def ecgjepa_init_(module: nn.Module, depth: Optional[int] = None, std: float = 0
 INIT_SCHEMES: Dict[str, Callable[..., None]] = {
     'ijepa': jepa_init_,
     'ecgjepa': ecgjepa_init_,
+    'mae': mae_init_,
 }
 
 
@@ -61,3 +77,30 @@ def apply_init(module: nn.Module, scheme: Union[str, dict] = 'ijepa') -> None:
     if name not in INIT_SCHEMES:
         raise ValueError(f'init_scheme={scheme!r}: unknown scheme; choose one of {sorted(INIT_SCHEMES)}')
     INIT_SCHEMES[name](module, **kwargs)
+
+
+def tjepa_init_(module: nn.Module, std: float = 0.02, clone_qkv: bool = True) -> None:
+    """The init of the official `T-JEPA <https://arxiv.org/abs/2410.05016>`_ code (``jose-melo/t-jepa``,
+    ``init_type='trunc_normal'``): truncated normal (``std``) on every Linear and Embedding weight, zero Linear
+    biases, LayerNorm 1/0, except the attention's fused q/k/v input projection. ``nn.MultiheadAttention`` keeps
+    it outside any ``nn.Linear``, so the official init leaves PyTorch's: ``xavier_uniform_`` on the [3D, D]
+    weight, zero bias. The official blocks are deep copies of one prototype layer (``nn.TransformerEncoder``
+    clones it), so with ``clone_qkv`` every block of ``module`` starts from the same q/k/v weight.
+    """
+    jepa_init_(module, std)
+    first = None
+    for m in module.modules():
+        if isinstance(m, nn.Embedding):
+            nn.init.trunc_normal_(m.weight, std=std)
+        qkv = getattr(getattr(m, 'attn', None), 'qkv', None)
+        if isinstance(qkv, nn.Linear):
+            if first is None or not clone_qkv:
+                nn.init.xavier_uniform_(qkv.weight)
+                first = qkv.weight
+            else:
+                qkv.weight.data.copy_(first.data)
+            if qkv.bias is not None:
+                nn.init.zeros_(qkv.bias)
+
+
+INIT_SCHEMES['tjepa'] = tjepa_init_
