@@ -14,9 +14,9 @@ model = dict(backbone=dict(arch=dict(_base_.ecg_archs['xs'], _delete_=True)),
 max_iters = 200
 warmup_iters = 20
 param_scheduler = [
-    dict(type='WarmupCosineLR', start_factor=1e-3, warmup=warmup_iters, eta_min=1e-6, by_epoch=False, begin=0,
-         end=max_iters),
-    dict(type='CosineWeightDecay', eta_min_ratio=10., by_epoch=False, begin=0, end=max_iters),
+    dict(type='WarmupCosineLR', start_factor=1e-3, warmup=warmup_iters, eta_min=1e-6, timing='ecgjepa',
+         by_epoch=False, begin=0, end=max_iters),
+    dict(type='CosineWeightDecay', eta_min_ratio=10., timing='ecgjepa', by_epoch=False, begin=0, end=max_iters),
 ]
 train_cfg = dict(max_iters=max_iters)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(by_epoch=False, interval=100))

@@ -7,7 +7,7 @@ from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin, OneCycleLR
 from mmengine.optim.scheduler.param_scheduler import INF, _ParamScheduler
 from mmengine.registry import PARAM_SCHEDULERS
 
-TIMINGS = ('official', 'mmengine')
+TIMINGS = ('official', 'mmengine', 'ecgjepa')
 
 
 class WarmupCosineParamScheduler(_ParamScheduler):
@@ -23,7 +23,13 @@ class WarmupCosineParamScheduler(_ParamScheduler):
     ``t = i + 1``, as the official schedulers, which step *before* each iteration (its first iteration already
     runs at ``start + (base - start) / warmup``, the last one at ``eta_min``). ``'mmengine'``: ``t = i``, the
     convention of mmengine's schedulers, which step after each iteration (one iteration behind the official
-    curves).
+    curves). ``'ecgjepa'``: the official ECG-JEPA ``cosine_schedule`` (`kweimann/ECG-JEPA`): ``t = i`` and the
+    cosine spans ``max(1, T - warmup - 1)`` positions, so its last iteration runs at ``eta_min``.
+
+    ``accumulative_counts`` (``k``, the optimizer wrapper's gradient accumulation): ``begin``, ``end`` and
+    ``warmup`` stay in iterations, the schedule runs on optimizer steps: iteration ``i`` takes position
+    ``i // k`` of a schedule ``(end - begin) // k`` long with ``warmup // k`` warm-up steps, so both forwards
+    of a step see the official step's value (ECG-JEPA ViT-B: 512 x 2 accumulation).
 
     Args:
         optimizer: Wrapped optimizer.
@@ -33,12 +39,14 @@ class WarmupCosineParamScheduler(_ParamScheduler):
         eta_min (float, optional): Final value. Defaults to 0 unless ``eta_min_ratio`` is given.
         eta_min_ratio (float, optional): Final value relative to each group's base value (weight decay
             0.04 -> 0.4 is ``eta_min_ratio=10``; groups without decay stay at 0).
-        timing (str): ``'official'`` or ``'mmengine'``, see above. Defaults to ``'official'``.
+        timing (str): ``'official'``, ``'mmengine'`` or ``'ecgjepa'``, see above. Defaults to ``'official'``.
+        accumulative_counts (int): Iterations per optimizer step, see above. Defaults to 1.
     """
 
     def __init__(self, optimizer, param_name: str, start_factor: float = 1., warmup: int = 0,
                  eta_min: Optional[float] = None, eta_min_ratio: Optional[float] = None, timing: str = 'official',
-                 begin: int = 0, end: int = INF, last_step: int = -1, by_epoch: bool = True, verbose=False):
+                 accumulative_counts: int = 1, begin: int = 0, end: int = INF, last_step: int = -1,
+                 by_epoch: bool = True, verbose=False):
         if end == INF:
             raise ValueError('WarmupCosine schedulers need a finite `end`')
         if not 0 <= warmup < end - begin:
@@ -47,9 +55,15 @@ class WarmupCosineParamScheduler(_ParamScheduler):
             raise ValueError('Give eta_min or eta_min_ratio, not both')
         if timing not in TIMINGS:
             raise ValueError(f'timing={timing!r} must be one of {TIMINGS}')
-        self.start_factor, self.warmup = start_factor, warmup
-        self.eta_min, self.eta_min_ratio = eta_min, eta_min_ratio
+        if int(accumulative_counts) != accumulative_counts or accumulative_counts < 1:
+            raise ValueError(f'accumulative_counts={accumulative_counts} must be a positive integer')
+        self.start_factor, self.eta_min, self.eta_min_ratio = start_factor, eta_min, eta_min_ratio
+        self.accumulative_counts = int(accumulative_counts)
+        self.warmup = warmup // self.accumulative_counts
+        self.steps = (end - begin) // self.accumulative_counts
         self.offset = 1 if timing == 'official' else 0
+        # positions the cosine spans after the warm-up
+        self.cosine_span = max(1, self.steps - self.warmup - 1) if timing == 'ecgjepa' else self.steps - self.warmup
         super().__init__(optimizer, param_name, begin=begin, end=end, last_step=last_step, by_epoch=by_epoch,
                          verbose=verbose)
 
@@ -68,7 +82,7 @@ class WarmupCosineParamScheduler(_ParamScheduler):
         return 0. if self.eta_min is None else self.eta_min
 
     def _get_value(self):
-        t = self.last_step - self.begin + self.offset
+        t = (self.last_step - self.begin) // self.accumulative_counts + self.offset
         values = []
         for base in self.base_values:
             if t < self.warmup:
@@ -76,7 +90,7 @@ class WarmupCosineParamScheduler(_ParamScheduler):
                 values.append(start + t * (base - start) / self.warmup)
             else:
                 final = self._final(base)
-                progress = (t - self.warmup) / (self.end - self.begin - self.warmup)
+                progress = (t - self.warmup) / self.cosine_span
                 values.append(final + (base - final) * 0.5 * (1. + math.cos(math.pi * progress)))
         return values
 

@@ -525,3 +525,38 @@ def test_ecg_pretrain_demo_config(demo_root):
     a, b = ds[key], ds[key]
     assert a['inputs'].shape == (12, 5000) and torch.equal(a['inputs'], b['inputs'])
     assert abs(float(a['inputs'].mean())) < 0.05  # standardised per record
+
+
+def test_baseline_wander_removal_source_option(two_sources):
+    """remove_baseline_wander: a 0.5 Hz 4th-order Butterworth high-pass, forwards and backwards, at the record's
+    own rate before resampling (the official preprocessing of CODE-15 and St-Petersburg): a slow drift goes, a
+    10 Hz component stays."""
+    from scipy import signal as sps
+    from mmjepa.datasets.ecg.signal_io import remove_baseline_wander
+    t = np.arange(5000) / 500.
+    drift, fast = 2 * np.sin(2 * np.pi * 0.05 * t), np.sin(2 * np.pi * 10 * t)
+    x = np.tile(drift + fast, (12, 1)).astype(np.float32)
+    out = remove_baseline_wander(x, 500.)
+    b, a = sps.butter(4, 0.5, btype='highpass', fs=500.)
+    np.testing.assert_allclose(out, sps.filtfilt(b, a, x, axis=-1), atol=1e-5)
+    assert np.abs(out[:, 500:-500] - fast[500:-500]).max() < 0.2  # the drift of amplitude 2 is gone
+    sources = [dict(two_sources[1], remove_baseline_wander=True), two_sources[1]]
+    ds = WFDBPretrainDataset(sources=sources, min_length=5000, pipeline=[PackSignalInputs()])
+    filtered, raw = ds[0]['inputs'], ds[3]['inputs']  # the same record, with and without the option
+    assert abs(float(raw.mean())) > 1 and abs(float(filtered.mean())) < 0.1  # the constant offset is removed
+
+
+def test_normalize_signal_float16_as_the_official_dumps():
+    """dtype='float16': signal and statistics rounded to float16 and normalised and clipped in it (the official
+    pretraining's float16 dumps); float32 out. The default stays float32."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(0.1, 0.3, (12, 100)).astype(np.float32)
+    mean, std = [0.023] * 12, [0.155] * 12
+    out = NormalizeSignal(mean=mean, std=std, eps=0., dtype='float16').transform(dict(signal=x))['signal']
+    h = x.astype(np.float16)
+    expected = np.clip((h - np.float16(0.023)) / np.float16(0.155), -5, 5).astype(np.float32)
+    assert out.dtype == np.float32 and np.array_equal(out, expected)
+    full = NormalizeSignal(mean=mean, std=std, eps=0.).transform(dict(signal=x))['signal']
+    assert not np.array_equal(full, out) and np.abs(full - out).max() < 0.02
+    with pytest.raises(ValueError, match='dtype'):
+        NormalizeSignal(dtype='bfloat16')

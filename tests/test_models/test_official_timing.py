@@ -114,3 +114,53 @@ def test_mmengine_timing_gives_the_earlier_losses():
     losses = mmjepa_run(build(), timing='mmengine')
     assert losses == pytest.approx(MMENGINE_TIMING_LOSSES, abs=1e-6)
     assert abs(losses[2] - PINNED_LOSSES[2]) > 0.01
+
+
+def ecg_cosine(step, total, start, final, warmup=0, warmup_start=0.):
+    """The official ECG-JEPA ``cosine_schedule`` value at step ``step`` (kweimann/ECG-JEPA utils/schedules.py)."""
+    if step < warmup:
+        return warmup_start + (start - warmup_start) * step / warmup
+    ratio = (step - warmup) / max(1, total - warmup - 1)
+    return final + 0.5 * (1. + math.cos(math.pi * ratio)) * (start - final)
+
+
+@pytest.mark.parametrize('accumulative_counts', [1, 2])
+def test_ecgjepa_timing_is_the_official_cosine_schedule(accumulative_counts):
+    """timing='ecgjepa': iteration i at step i, the cosine over T - W - 1 steps; with gradient accumulation k the
+    schedule runs on optimizer steps (iteration i at step i // k), begin / end / warmup staying in iterations."""
+    steps, warmup, k = 10, 3, accumulative_counts
+    param = torch.nn.Parameter(torch.zeros(1))
+    optim = torch.optim.AdamW([param], lr=1e-3, weight_decay=0.01)
+    lr = WarmupCosineLR(optim, start_factor=1e-3, warmup=warmup * k, eta_min=1e-6, timing='ecgjepa',
+                        accumulative_counts=k, by_epoch=False, begin=0, end=steps * k)
+    wd = CosineWeightDecay(optim, eta_min_ratio=10., timing='ecgjepa', accumulative_counts=k, by_epoch=False,
+                           begin=0, end=steps * k)
+    seen = []
+    for _ in range(steps * k):
+        seen.append((optim.param_groups[0]['lr'], optim.param_groups[0]['weight_decay']))
+        lr.step()
+        wd.step()
+    expected = [(ecg_cosine(i // k, steps, 1e-3, 1e-6, warmup, 1e-6), ecg_cosine(i // k, steps, 0.01, 0.1))
+                for i in range(steps * k)]
+    assert [v for pair in seen for v in pair] == pytest.approx([v for pair in expected for v in pair], rel=1e-12)
+    assert seen[-1][0] == pytest.approx(1e-6)  # the last step runs at the final value
+
+
+def test_ema_next_forward_updates_at_the_start_of_every_forward():
+    """update_at='next_forward' (ECG-JEPA): forward f first moves the target with momentum m(f), f counting
+    forwards (under accumulation too); nothing is left due after the optimizer step."""
+    from mmjepa.models.target_generators import EMATargetGenerator
+    online = torch.nn.Linear(2, 2)
+    ema = EMATargetGenerator(online, momentum=(0.5, 0.9), total_steps=4, update_at='next_forward')
+    target = ema.encoder.weight.detach().clone()
+    for f in range(3):
+        with torch.no_grad():
+            online.weight.add_(1.)
+        ema.begin_step(dict(encoder=online), f)
+        m = 0.5 + f * (0.9 - 0.5) / 4
+        target = m * target + (1 - m) * online.weight.detach()
+        torch.testing.assert_close(ema.encoder.weight, target)
+        ema.end_step(f)
+        assert not ema.update_due and not ema.update_target(dict(encoder=online))
+    with pytest.raises(ValueError, match='update_at'):
+        EMATargetGenerator(online, update_at='later')

@@ -78,13 +78,24 @@ def resample_signal(signal: np.ndarray, fs: float, target_fs: float, method: str
     return out.astype(np.float32)
 
 
+def remove_baseline_wander(signal: np.ndarray, fs: float) -> np.ndarray:
+    """High-pass ``signal`` [C, T] at 0.5 Hz: a 4th-order Butterworth filter run forwards and backwards
+    (:func:`scipy.signal.filtfilt`), what the official ECG-JEPA preprocessing applies to CODE-15 and
+    St-Petersburg (INCART) at their own rate, after the NaN interpolation and before resampling
+    (``scripts/preprocess_data_dump.py --remove-baseline-wander``)."""
+    from scipy import signal as sps
+    b, a = sps.butter(4, 0.5, btype='highpass', fs=fs)
+    return sps.filtfilt(b, a, signal, axis=-1).astype(np.float32)
+
+
 def read_wfdb_signal(record: str,
                      expected_fs: Optional[float] = None,
                      target_fs: Optional[float] = None,
                      min_length: Optional[int] = None,
                      nan_policy: str = 'raise',
                      resample_method: str = 'poly',
-                     leads: Sequence[str] = LEADS) -> Tuple[np.ndarray, float]:
+                     leads: Sequence[str] = LEADS,
+                     baseline_wander: bool = False) -> Tuple[np.ndarray, float]:
     """Read the WFDB record ``record`` (path without extension) as float32 ``[len(leads), T]`` and its rate.
 
     Args:
@@ -95,6 +106,8 @@ def read_wfdb_signal(record: str,
         nan_policy (str): ``'raise'`` (default) or ``'interpolate'`` (linear, per lead; the official
             pretraining preprocessing).
         leads (Sequence[str]): Lead names, in the output order.
+        baseline_wander (bool): Remove the baseline wander (:func:`remove_baseline_wander`, at the record's
+            own rate, before resampling). Defaults to False.
 
     Returns:
         tuple: ``(signal, fs)``, ``fs`` being the rate of the returned signal.
@@ -129,6 +142,8 @@ def read_wfdb_signal(record: str,
             raise bad_signal(record, f'{num_nan} NaN samples in leads {bad_leads} (set nan_policy='
                                      "'interpolate' to interpolate them linearly, as the official pretraining)")
         signal = interpolate_nans(signal, record)
+    if baseline_wander:
+        signal = remove_baseline_wander(signal, fs)
     if target_fs is not None and fs != float(target_fs):
         signal, fs = resample_signal(signal, fs, float(target_fs), resample_method), float(target_fs)
     if min_length is not None and signal.shape[1] < min_length:

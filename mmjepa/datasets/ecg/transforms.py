@@ -128,10 +128,19 @@ class NormalizeSignal(BaseTransform):
             the official value.
         eps (float): Added to the std. Defaults to 1e-6 (the official code adds 0; a flat lead would divide
             by zero).
+        dtype (str): ``'float32'`` (default) or ``'float16'``: the official pretraining stores its signals and
+            statistics as float16 and normalises and clips them in float16 arithmetic (``pretrain.py``,
+            ``data/utils.py``); with ``'float16'`` the signal and statistics are rounded to float16 and
+            normalised in it, then returned as float32 as the official loader does.
     """
+    DTYPES = ('float32', 'float16')
 
     def __init__(self, mean: Optional[Sequence[float]] = None, std: Optional[Sequence[float]] = None,
-                 clip: Optional[float] = 5., eps: float = 1e-6, preset: Optional[str] = None):
+                 clip: Optional[float] = 5., eps: float = 1e-6, preset: Optional[str] = None,
+                 dtype: str = 'float32'):
+        if dtype not in self.DTYPES:
+            raise ValueError(f'NormalizeSignal: dtype={dtype!r} must be one of {self.DTYPES}')
+        self.dtype = np.dtype(dtype)
         if preset is not None:
             if preset not in STATS_PRESETS or mean is not None or std is not None:
                 raise ValueError(f'NormalizeSignal: preset={preset!r} must be one of {sorted(STATS_PRESETS)}, '
@@ -159,15 +168,16 @@ class NormalizeSignal(BaseTransform):
         if len(mean) != len(signal):
             raise ValueError(f'NormalizeSignal: {len(mean)} per-lead statistics for a {len(signal)}-lead signal '
                              f'({results.get("signal_path", "<unknown record>")!r})')
-        out = (signal - mean) / (std + self.eps)
+        dtype = self.dtype
+        out = (signal.astype(dtype) - mean.astype(dtype)) / (std.astype(dtype) + dtype.type(self.eps))
         if self.clip is not None:
-            np.clip(out, -self.clip, self.clip, out=out)
+            np.clip(out, dtype.type(-self.clip), dtype.type(self.clip), out=out)
         results['signal'] = out.astype(np.float32, copy=False)
         return results
 
     def __repr__(self) -> str:
         stats = self.preset or ('given' if self.mean is not None else 'per source or per record')
-        return f'{type(self).__name__}(statistics={stats}, clip={self.clip}, eps={self.eps})'
+        return f'{type(self).__name__}(statistics={stats}, clip={self.clip}, eps={self.eps}, dtype={self.dtype})'
 
 
 @TRANSFORMS.register_module()

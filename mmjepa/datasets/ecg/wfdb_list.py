@@ -24,7 +24,8 @@ from mmpretrain.registry import DATASETS
 from .signal_io import LEADS, NAN_POLICIES, RESAMPLE_METHODS, bad_signal, read_wfdb_signal
 from ...utils.extras import require
 
-SOURCE_KEYS = ('data_root', 'records', 'sampling_rate', 'folds', 'name', 'mean', 'std', 'repeat')
+SOURCE_KEYS = ('data_root', 'records', 'sampling_rate', 'folds', 'name', 'mean', 'std', 'repeat',
+               'remove_baseline_wander')
 
 
 def read_record_list(data_root: str, list_file: str, _seen: Optional[set] = None) -> List[str]:
@@ -82,6 +83,8 @@ class WFDBPretrainDataset(BaseDataset):
               ``lead_std`` for ``NormalizeSignal``.
             - ``name`` (str, optional), ``repeat`` (float, default 1: the source is listed
               ``round(repeat * n)`` times, cycling through its records).
+            - ``remove_baseline_wander`` (bool, default False): high-pass each record at 0.5 Hz before
+              resampling (the official recipe does so for CODE-15 and St-Petersburg).
         target_fs (float): Rate of every returned signal. Defaults to 500 Hz.
         min_length (int, optional): Fewest samples at ``target_fs`` (the pretraining crop: 5000 = 10 s); a
             shorter record raises when read. Defaults to 5000.
@@ -163,6 +166,7 @@ class WFDBPretrainDataset(BaseDataset):
             if count < 1:
                 raise ValueError(f'WFDBPretrainDataset: source {name!r}: repeat={repeat} leaves no record')
             extra = dict(source=name, source_index=i, expected_fs=source.get('sampling_rate'),
+                         baseline_wander=bool(source.get('remove_baseline_wander', False)),
                          lead_mean=source.get('mean'), lead_std=source.get('std'))
             data_list += [dict(signal_path=paths[j % len(paths)], **extra) for j in range(count)]
             skipped = f', {num_listed - len(paths)} shorter than {self.min_length} left out' \
@@ -175,7 +179,8 @@ class WFDBPretrainDataset(BaseDataset):
         info = self.get_data_info(idx)
         info['signal'], info['sampling_rate'] = read_wfdb_signal(
             info['signal_path'], expected_fs=info['expected_fs'], target_fs=self.target_fs,
-            min_length=self.min_length, nan_policy=self.nan_policy, resample_method=self.resample_method)
+            min_length=self.min_length, nan_policy=self.nan_policy, resample_method=self.resample_method,
+            baseline_wander=info.get('baseline_wander', False))
         return self.pipeline(info)
 
     @property

@@ -295,7 +295,7 @@ class BaseJEPA(BaseSelfSupervisor):
 
     def loss(self, inputs, data_samples: Optional[List[DataSample]] = None, **kwargs) -> Dict[str, torch.Tensor]:
         inputs = self.prepare_inputs(inputs, data_samples)
-        self.target_generator.begin_step(self.online_modules())
+        self.target_generator.begin_step(self.online_modules(), self._step)
         parts = []
         for index, weight, masks in self.mask_groups(inputs):
             group_inputs = inputs if index is None else take_samples(inputs, index)

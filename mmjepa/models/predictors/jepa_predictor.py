@@ -65,6 +65,8 @@ class JEPAPredictor(BaseModule):
         block_cfg (dict, optional): The blocks' conventions (:func:`build_blocks`). Defaults to I-JEPA's.
         pos_cfg (dict, optional): Layout of the sin-cos table (:meth:`TokenLayout.sincos`). Defaults to I-JEPA's.
         init_scheme (str | dict): Named init (:data:`mmjepa.models.utils.INIT_SCHEMES`). Defaults to 'ijepa'.
+        linear_bias (bool): Biases of the input embedding ``embed`` and the output projection ``proj`` (the
+            official ECG-JEPA predictor has none). Defaults to True.
         out_head (bool): Between the blocks and the final norm, the LN-Linear-LN head of the official T-JEPA
             predictor (its ``TabularEncoder``'s; ``head = NormLinearNorm``, with the blocks' dropout).
             Defaults to False.
@@ -85,6 +87,7 @@ class JEPAPredictor(BaseModule):
                  block_cfg: Optional[dict] = None,
                  pos_cfg: Optional[dict] = None,
                  init_scheme: Union[str, dict] = 'ijepa',
+                 linear_bias: bool = True,
                  out_head: bool = False,
                  with_cp: bool = False,
                  init_cfg: Optional[dict] = None):
@@ -94,7 +97,7 @@ class JEPAPredictor(BaseModule):
         self.init_scheme = init_scheme
         self.with_cp = with_cp
         num_patches = layout.num_tokens
-        self.embed = nn.Linear(embed_dims, predictor_dims)
+        self.embed = nn.Linear(embed_dims, predictor_dims, bias=linear_bias)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, predictor_dims))
         self.pos_embed = nn.Parameter(torch.zeros(1, num_patches, predictor_dims), requires_grad=False)
         self.layers = build_blocks(depth, predictor_dims, num_heads, int(predictor_dims * mlp_ratio), block_cfg,
@@ -108,7 +111,7 @@ class JEPAPredictor(BaseModule):
         else:
             self.head = None
         self.ln1 = final_norm(norm_cfg, predictor_dims, block_cfg)
-        self.proj = nn.Linear(predictor_dims, embed_dims)
+        self.proj = nn.Linear(predictor_dims, embed_dims, bias=linear_bias)
 
     def init_weights(self):
         super().init_weights()

@@ -28,8 +28,8 @@ class TargetGenerator(nn.Module):
     def sync(self, online: Mapping[str, nn.Module]) -> None:
         """Start the regime from the online modules (``{name: module}``)."""
 
-    def begin_step(self, online: Mapping[str, nn.Module]) -> None:
-        """Before a training step's forward."""
+    def begin_step(self, online: Mapping[str, nn.Module], step: int = 0) -> None:
+        """Before the forward of training step ``step`` (forwards counted from 0)."""
 
     def end_step(self, step: int) -> Dict[str, torch.Tensor]:
         """After the forward of training step ``step``; returns values to log."""

@@ -34,6 +34,13 @@ class EMATargetGenerator(TargetGenerator):
     updating gets the due update at the start of the next step (:meth:`begin_step`, with a warning once);
     under FSDP (``ema_in_forward = False``) that is an error, since the update must run outside the forward.
 
+    ``update_at='next_forward'`` is the official ECG-JEPA regime (``kweimann/ECG-JEPA``, ``JEPA.forward``): the
+    update is made at the start of every forward, before the targets, with the momentum of the forward's index
+    (``m(f)``, ``f`` counting forwards from 0, linear over ``total_steps``); the first forward's update is a
+    no-op on equal weights, and the last optimizer step is never followed by one (a checkpoint holds the
+    target the next forward would update). Under gradient accumulation every forward updates (ECG-JEPA ViT-B:
+    twice per optimizer step, the momentum index advancing by two).
+
     Args:
         encoder (nn.Module): The context encoder to mirror.
         momentum (tuple): EMA momentum at the first and last step, linear in between. Defaults to
@@ -43,12 +50,18 @@ class EMATargetGenerator(TargetGenerator):
         batch_stats (bool): In training, run the copy's batch-norm layers on the batch statistics (train mode)
             while the rest stays deterministic, as BYOL-style ResNet targets do (seq-JEPA's official code runs
             its EMA ResNet in train mode). Defaults to False (the copy always in eval mode).
+        update_at (str): ``'after_step'`` (I-JEPA, default) or ``'next_forward'`` (ECG-JEPA), see above.
     """
+    UPDATE_AT = ('after_step', 'next_forward')
     needs_encoder = True
 
     def __init__(self, encoder: nn.Module, momentum: Sequence[float] = (0.996, 1.0),
-                 total_steps: Optional[int] = None, normalize: bool = True, batch_stats: bool = False):
+                 total_steps: Optional[int] = None, normalize: bool = True, batch_stats: bool = False,
+                 update_at: str = 'after_step'):
         super().__init__()
+        if update_at not in self.UPDATE_AT:
+            raise ValueError(f'model.target_generator.update_at={update_at!r} must be one of {self.UPDATE_AT}')
+        self.update_at = update_at
         if len(momentum) != 2 or not 0 <= momentum[0] <= momentum[1] <= 1:
             raise ValueError(f'model.target_generator.momentum={tuple(momentum)} must be (start, end) with '
                              '0 <= start <= end <= 1')
@@ -89,7 +102,13 @@ class EMATargetGenerator(TargetGenerator):
             return self.momentum[0]
         return linear_momentum(step, self.schedule_steps(), *self.momentum)
 
-    def begin_step(self, online: Mapping[str, nn.Module]) -> None:
+    def begin_step(self, online: Mapping[str, nn.Module], step: int = 0) -> None:
+        if self.update_at == 'next_forward':
+            if not self.ema_in_forward:
+                raise RuntimeError("model.target_generator.update_at='next_forward' updates the EMA inside the "
+                                   "forward, which FSDP does not allow; use update_at='after_step'")
+            self.ema_step(online, self.momentum_at(step))
+            return
         if self._due_momentum is None:
             return
         if not self.ema_in_forward:
@@ -104,6 +123,8 @@ class EMATargetGenerator(TargetGenerator):
         self.update_target(online)
 
     def end_step(self, step: int) -> Dict[str, torch.Tensor]:
+        if self.update_at == 'next_forward':  # made by the next forward (begin_step)
+            return dict(ema_momentum=torch.tensor(self.momentum_at(step)))
         momentum = self._due_momentum = self.momentum_at(step)
         return dict(ema_momentum=torch.tensor(momentum))
 

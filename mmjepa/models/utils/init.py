@@ -1,6 +1,7 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
 """Named weight initialisations: each member's official scheme, selected by ``init_scheme`` in its config."""
-from typing import Callable, Dict, Union
+import math
+from typing import Callable, Dict, Optional, Union
 
 from torch import nn
 
@@ -18,6 +19,26 @@ def jepa_init_(module: nn.Module, std: float = 0.02) -> None:
                 nn.init.zeros_(m.bias)
         elif isinstance(m, nn.LayerNorm) and m.elementwise_affine:
             nn.init.ones_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
+def ecgjepa_init_(module: nn.Module, depth: Optional[int] = None, std: float = 0.02) -> None:
+    """The official `ECG-JEPA <https://github.com/kweimann/ECG-JEPA>`_ init (its encoder and predictor
+    constructors): truncated normal (``std``) for every Linear and Conv1d weight, except the residual output
+    projections (``attn.proj``, the MLP's second layer ``ffn.layers.1``) at ``std / sqrt(2 * depth)``; zero
+    biases, LayerNorm 1/0. ``depth``: the *encoder's* number of blocks (the official predictor scales by it
+    too: give it there); None: ``len(module.layers)``.
+    """
+    if depth is None:
+        depth = len(module.layers)
+    if depth < 1:
+        raise ValueError(f"init_scheme=dict(type='ecgjepa', depth={depth}): depth must be >= 1")
+    residual_std = std / math.sqrt(2 * depth)
+    for name, m in module.named_modules():
+        if isinstance(m, (nn.Linear, nn.Conv1d)):
+            residual = name.endswith(('attn.proj', 'ffn.layers.1'))
+            nn.init.trunc_normal_(m.weight, std=residual_std if residual else std)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
 
@@ -64,6 +85,7 @@ def seqjepa_init_(module: nn.Module) -> None:
 #: ``init_scheme`` name -> ``function(module, **kwargs)``; ``'ijepa'`` is the family's default.
 INIT_SCHEMES: Dict[str, Callable[..., None]] = {
     'ijepa': jepa_init_,
+    'ecgjepa': ecgjepa_init_,
     'mae': mae_init_,
     'seqjepa': seqjepa_init_,
 }
