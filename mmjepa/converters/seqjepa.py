@@ -28,15 +28,11 @@ from typing import Dict, List, Mapping, Optional, Tuple
 import torch
 
 from ..models.algorithms import SeqJEPA
+from ..models.layers.block import TORCH_ENCODER_LAYER_KEYS
 from ..utils.provenance import META_KEY
 from .ijepa import _strip_ddp
 
-_BLOCK = {'self_attn.in_proj_weight': 'attn.qkv.weight', 'self_attn.in_proj_bias': 'attn.qkv.bias',
-          'self_attn.out_proj.weight': 'attn.proj.weight', 'self_attn.out_proj.bias': 'attn.proj.bias',
-          'linear1.weight': 'ffn.layers.0.0.weight', 'linear1.bias': 'ffn.layers.0.0.bias',
-          'linear2.weight': 'ffn.layers.1.weight', 'linear2.bias': 'ffn.layers.1.bias',
-          'norm1.weight': 'ln1.weight', 'norm1.bias': 'ln1.bias', 'norm2.weight': 'ln2.weight',
-          'norm2.bias': 'ln2.bias'}
+_BLOCK = TORCH_ENCODER_LAYER_KEYS
 _RULES = [
     (re.compile(r'^encoder\.(.+)$'), lambda m: 'backbone.' + m[1]),
     (re.compile(r'^target_encoder\.(.+)$'), lambda m: 'target_generator.encoder.' + m[1]),

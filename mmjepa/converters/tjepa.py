@@ -34,17 +34,13 @@ import torch
 
 from ..models.tokenizers.tabular import official_sincos
 from ..models.utils.layout import TokenLayout
+from ..models.layers.block import TORCH_ENCODER_LAYER_KEYS
 from ..utils.provenance import META_KEY
 
 CLS_TOKENS = ('register', 'sequence')
 _MODEL_PARTS = ('context_encoder', 'target_encoder', 'predictor')
 _TRAIN_STATE = ('optimizer', 'scaler', 'scheduler', 'weightdecay', 'epoch', 'train_loss')
-_BLOCK = {'self_attn.in_proj_weight': 'attn.qkv.weight', 'self_attn.in_proj_bias': 'attn.qkv.bias',
-          'self_attn.out_proj.weight': 'attn.proj.weight', 'self_attn.out_proj.bias': 'attn.proj.bias',
-          'linear1.weight': 'ffn.layers.0.0.weight', 'linear1.bias': 'ffn.layers.0.0.bias',
-          'linear2.weight': 'ffn.layers.1.weight', 'linear2.bias': 'ffn.layers.1.bias',
-          'norm1.weight': 'ln1.weight', 'norm1.bias': 'ln1.bias', 'norm2.weight': 'ln2.weight',
-          'norm2.bias': 'ln2.bias'}
+_BLOCK = TORCH_ENCODER_LAYER_KEYS
 _HEAD = {'layernorm1': 'norm1', 'fc': 'fc', 'layernorm2': 'norm2'}
 _PARAM = r'\.(weight|bias)$'
 

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from mmjepa.models.layers import ContextualKeyRPE, JEPABlock, build_blocks, run_block, with_rel_pos
+from mmjepa.models.layers.block import TORCH_ENCODER_LAYER_KEYS
 from mmjepa.models.predictors.jepa_predictor import last_layer_on_queries
 from mmjepa.models.utils import apply_init
 from mmjepa.models.utils.layout import TokenLayout
@@ -16,15 +17,8 @@ def torch_layer_like(block: JEPABlock, norm_first: bool, activation: str) -> nn.
     ref = nn.TransformerEncoderLayer(dims, block.attn.num_heads, block.ffn.layers[1].in_features, dropout=0.,
                                      activation=activation, layer_norm_eps=block.ln1.eps, batch_first=True,
                                      norm_first=norm_first)
-    with torch.no_grad():
-        ref.self_attn.in_proj_weight.copy_(block.attn.qkv.weight)
-        ref.self_attn.in_proj_bias.copy_(block.attn.qkv.bias)
-        ref.self_attn.out_proj.weight.copy_(block.attn.proj.weight)
-        ref.self_attn.out_proj.bias.copy_(block.attn.proj.bias)
-        ref.linear1.load_state_dict(block.ffn.layers[0][0].state_dict())
-        ref.linear2.load_state_dict(block.ffn.layers[1].state_dict())
-        ref.norm1.load_state_dict(block.ln1.state_dict())
-        ref.norm2.load_state_dict(block.ln2.state_dict())
+    ours = block.state_dict()
+    ref.load_state_dict({theirs: ours[name] for theirs, name in TORCH_ENCODER_LAYER_KEYS.items()})
     return ref.eval()
 
 

@@ -13,6 +13,13 @@ from torch import nn
 from ..utils.attention import use_attention
 
 BLOCK_CFG_KEYS = ('norm', 'act_cfg', 'qkv_bias', 'proj_bias', 'ffn_bias', 'norm_bias', 'attn_drop', 'drop')
+#: ``nn.TransformerEncoderLayer`` parameter name -> :class:`JEPABlock`'s (the official T-JEPA and seq-JEPA blocks).
+TORCH_ENCODER_LAYER_KEYS = {
+    'self_attn.in_proj_weight': 'attn.qkv.weight', 'self_attn.in_proj_bias': 'attn.qkv.bias',
+    'self_attn.out_proj.weight': 'attn.proj.weight', 'self_attn.out_proj.bias': 'attn.proj.bias',
+    'linear1.weight': 'ffn.layers.0.0.weight', 'linear1.bias': 'ffn.layers.0.0.bias',
+    'linear2.weight': 'ffn.layers.1.weight', 'linear2.bias': 'ffn.layers.1.bias',
+    'norm1.weight': 'ln1.weight', 'norm1.bias': 'ln1.bias', 'norm2.weight': 'ln2.weight', 'norm2.bias': 'ln2.bias'}
 
 
 def norm_cfg_with_bias(norm_cfg: dict, bias: bool = True) -> dict:
