@@ -8,6 +8,8 @@ model = dict(
     backbone=dict(type='JEPAResNet', depth=18),
     aggregator=dict(type='ActionSequenceAggregator', action_dims=4, action_embed_dims=128, num_layers=3, num_heads=4),
     predictor=dict(type='MLPPredictor', hidden_dims=1024),
-    target_generator=dict(type='EMATargetGenerator', momentum=(0.996, 1.0), normalize=False, batch_stats=True),
+    # the official momentum: set after each optimizer step to the epoch's cosine value, 0.996 -> 1 over the epochs
+    target_generator=dict(type='EMATargetGenerator', momentum=(0.996, 1.0), normalize=False, batch_stats=True,
+                          schedule='epoch_cosine'),
     loss=dict(type='JEPAPredictionLoss', criterion='cosine'),
 )

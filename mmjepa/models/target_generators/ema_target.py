@@ -2,6 +2,7 @@
 """The EMA target regime: a frozen copy of the online encoder (and of other online modules), moved towards
 them after every optimizer step with a scheduled momentum, run on the full input."""
 import copy
+import math
 import warnings
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -51,16 +52,26 @@ class EMATargetGenerator(TargetGenerator):
             while the rest stays deterministic, as BYOL-style ResNet targets do (seq-JEPA's official code runs
             its EMA ResNet in train mode). Defaults to False (the copy always in eval mode).
         update_at (str): ``'after_step'`` (I-JEPA, default) or ``'next_forward'`` (ECG-JEPA), see above.
+        schedule (str): ``'linear'`` (I-JEPA, default: linear over the steps) or ``'epoch_cosine'`` (the official
+            seq-JEPA loop: after each optimizer step the momentum is set to the epoch's
+            ``end - (end - start) (cos(pi e / E) + 1) / 2``, so the update after step ``s`` uses epoch
+            ``(s - 1) // steps_per_epoch``'s value, ``start`` for the whole first epoch and the next step).
+        steps_per_epoch (int, optional): For ``'epoch_cosine'``; by default the run's ``max_iters / max_epochs``.
     """
     UPDATE_AT = ('after_step', 'next_forward')
+    SCHEDULES = ('linear', 'epoch_cosine')
     needs_encoder = True
 
     def __init__(self, encoder: nn.Module, momentum: Sequence[float] = (0.996, 1.0),
                  total_steps: Optional[int] = None, normalize: bool = True, batch_stats: bool = False,
-                 update_at: str = 'after_step'):
+                 update_at: str = 'after_step', schedule: str = 'linear', steps_per_epoch: Optional[int] = None):
         super().__init__()
         if update_at not in self.UPDATE_AT:
             raise ValueError(f'model.target_generator.update_at={update_at!r} must be one of {self.UPDATE_AT}')
+        if schedule not in self.SCHEDULES:
+            raise ValueError(f'model.target_generator.schedule={schedule!r} must be one of {self.SCHEDULES}')
+        self.schedule = schedule
+        self.steps_per_epoch = steps_per_epoch
         self.update_at = update_at
         if len(momentum) != 2 or not 0 <= momentum[0] <= momentum[1] <= 1:
             raise ValueError(f'model.target_generator.momentum={tuple(momentum)} must be (start, end) with '
@@ -95,11 +106,26 @@ class EMATargetGenerator(TargetGenerator):
                                'or set model.target_generator.total_steps')
         return max_iters
 
+    def epoch_length(self) -> int:
+        if self.steps_per_epoch is not None:
+            return self.steps_per_epoch
+        hub = MessageHub.get_current_instance()
+        max_iters, max_epochs = hub.get_info('max_iters'), hub.get_info('max_epochs')
+        if not max_iters or not max_epochs:
+            raise RuntimeError("model.target_generator.schedule='epoch_cosine' needs the epoch length: run under "
+                               'an epoch-based mmengine Runner or set model.target_generator.steps_per_epoch')
+        return max(max_iters // max_epochs, 1)
+
     def momentum_at(self, step: int) -> float:
         """EMA momentum of the update made after optimizer step ``step`` (the official generator's
         ``step``-th value: 0.996 after step 0, whatever the run length)."""
         if step == 0:
             return self.momentum[0]
+        if self.schedule == 'epoch_cosine':
+            per_epoch = self.epoch_length()
+            epochs = max(self.schedule_steps() // per_epoch, 1)
+            start, end = self.momentum
+            return end - (end - start) * (math.cos(math.pi * ((step - 1) // per_epoch) / epochs) + 1) / 2
         return linear_momentum(step, self.schedule_steps(), *self.momentum)
 
     def begin_step(self, online: Mapping[str, nn.Module], step: int = 0) -> None:
