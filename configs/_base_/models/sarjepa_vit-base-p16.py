@@ -8,9 +8,11 @@ rel_pos = dict(type='ContextualKeyRPE', ratio=1.9, shared_head=True, prefix_buck
 model = dict(
     type='SARJEPA',
     data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[0.], std=[255.], to_rgb=False),
+    # the official init: MAE's (Xavier-uniform Linear and patch embedding, zero biases)
     backbone=dict(type='JEPAViT', arch='base', img_size=224, patch_size=16, in_channels=1, mask_token=True,
-                  abs_pos=False, num_register_tokens=1, rel_pos=rel_pos),
-    predictor=dict(type='TokenPredictor', predictor_dims=512, depth=8, num_heads=16, out_dims=1024, rel_pos=rel_pos),
+                  abs_pos=False, num_register_tokens=1, rel_pos=rel_pos, init_scheme='mae'),
+    predictor=dict(type='TokenPredictor', predictor_dims=512, depth=8, num_heads=16, out_dims=1024, rel_pos=rel_pos,
+                   init_scheme='mae'),
     mask_sampler=dict(type='LocalWindowMaskSampler', window_size=7, num_windows=4, mask_ratio=0.8),
     target_generator=dict(type='FixedTargetGenerator',
                           operator=dict(type='ROAGradientTarget', patch_size=16, radii=(5, 9, 13, 17), eps=0.01)),
