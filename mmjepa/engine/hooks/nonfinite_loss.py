@@ -28,8 +28,9 @@ class NonFiniteLossHook(Hook):
     (``outputs``) whose key starts with ``'loss'`` is non-finite, and keeps the iteration and the values of the
     first such step: no host synchronisation. The host reads that record (one synchronisation, plus one
     all-reduce of the verdict in distributed runs, so every rank stops together and none goes on to save)
-    every ``interval`` iterations and **before every checkpoint save** (``before_save_checkpoint``, on every
-    rank), and raises if a step was bad; the message names that step, not the one where it was read. So no
+    every ``interval`` iterations and **after every iteration that a checkpoint save follows** (an iteration
+    checkpoint of a ``CheckpointHook``, the last iteration of an epoch), on every rank, and raises if a step was
+    bad; ``before_save_checkpoint`` (mmengine calls it on the main process only) reads it once more, locally; the message names that step, not the one where it was read. So no
     checkpoint of diverged weights is written whatever the interval, and the last one saved (named in the
     message, from ``<work_dir>/last_checkpoint``) is left intact to resume from. Its priority (``ABOVE_NORMAL``)
     also puts the per-iteration check before :class:`CheckpointHook` (``VERY_LOW``).
@@ -55,11 +56,27 @@ class NonFiniteLossHook(Hook):
     def after_train_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None,
                          outputs: Optional[dict] = None) -> None:
         self.record(runner, {k: v for k, v in (outputs or {}).items() if k.startswith('loss')})
-        if (runner.iter + 1) % self.interval == 0:
+        if (runner.iter + 1) % self.interval == 0 or self._save_follows(runner, batch_idx):
             self.check(runner)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        self.check(runner)
+        # mmengine's save_checkpoint runs on the main process only: no collective here (the other ranks would not
+        # join it). In distributed runs the iteration checked with every rank just before (_save_follows).
+        self.check(runner, collective=False)
+
+    @staticmethod
+    def _save_follows(runner, batch_idx: int) -> bool:
+        """Whether a checkpoint is saved after this iteration: a ``CheckpointHook`` by iteration, or the end of an
+        epoch (epoch checkpoints)."""
+        from mmengine.hooks import CheckpointHook
+        done = runner.iter + 1
+        for hook in runner.hooks:
+            if isinstance(hook, CheckpointHook) and not hook.by_epoch and hook.interval > 0 and (
+                    done % hook.interval == 0 or (hook.save_last and done == runner.max_iters)):
+                return True
+        dataloader = getattr(runner.train_loop, 'dataloader', None)
+        length = len(dataloader) if dataloader is not None and hasattr(dataloader, '__len__') else 0
+        return length > 0 and (batch_idx + 1) % length == 0
 
     def record(self, runner, losses: dict) -> None:
         """Note this step's losses: scalar tensors on their device (no synchronisation), others on the host."""
@@ -82,15 +99,16 @@ class NonFiniteLossHook(Hook):
             stored = self._values.setdefault(key, torch.zeros((), device=device))
             stored.copy_(torch.where(new, value.float(), stored))
 
-    def check(self, runner) -> None:
-        """Read the record (one host synchronisation; an all-reduce when distributed); raise if a step was bad."""
+    def check(self, runner, collective: bool = True) -> None:
+        """Read the record (one host synchronisation; an all-reduce when distributed and ``collective``); raise if
+        a step was bad."""
         first = self._host_first
         if self._first is not None:
             device_first = int(self._first)
             if device_first >= 0 and (first is None or device_first < first):
                 first = device_first
         stop = first is not None
-        if get_world_size() > 1:  # a NaN on any rank stops them all, so none goes on to a save
+        if collective and get_world_size() > 1:  # a NaN on any rank stops them all, so none goes on to a save
             flag = torch.tensor(float(stop))
             all_reduce(flag)
             stop = float(flag) > 0
