@@ -70,11 +70,11 @@ class NonFiniteLossHook(Hook):
         epoch (epoch checkpoints)."""
         from mmengine.hooks import CheckpointHook
         done = runner.iter + 1
-        for hook in runner.hooks:
+        for hook in getattr(runner, 'hooks', ()):
             if isinstance(hook, CheckpointHook) and not hook.by_epoch and hook.interval > 0 and (
-                    done % hook.interval == 0 or (hook.save_last and done == runner.max_iters)):
+                    done % hook.interval == 0 or (hook.save_last and done == getattr(runner, 'max_iters', None))):
                 return True
-        dataloader = getattr(runner.train_loop, 'dataloader', None)
+        dataloader = getattr(getattr(runner, 'train_loop', None), 'dataloader', None)
         length = len(dataloader) if dataloader is not None and hasattr(dataloader, '__len__') else 0
         return length > 0 and (batch_idx + 1) % length == 0
 
