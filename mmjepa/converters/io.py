@@ -1,7 +1,9 @@
 # Copyright (c) mmjepa contributors. All rights reserved.
-"""File handling shared by the model converter scripts: data-only loading and atomic saving."""
+"""File handling shared by the model converter scripts: data-only loading, atomic saving, the written summary."""
 import os.path as osp
 import zipfile
+from collections import Counter
+from typing import Mapping
 
 import torch
 
@@ -37,3 +39,12 @@ def save_atomic(obj, dst: str) -> None:
     """``torch.save`` through :func:`mmjepa.utils.atomic.atomic_open`: ``dst`` is never left half written."""
     with atomic_open(dst, 'wb') as f:
         torch.save(obj, f)
+
+
+def print_part_counts(state_dict: Mapping) -> None:
+    """Print how many tensors each part of a converted checkpoint holds (``backbone.*``, ``predictor.*``,
+    ``target_generator.encoder.*``...), one line each."""
+    counts = Counter('.'.join(k.split('.')[:2]) if k.startswith('target_generator.') else k.split('.')[0]
+                     for k in state_dict)
+    for part, n in counts.items():
+        print(f'  {part}.*: {n} tensors')

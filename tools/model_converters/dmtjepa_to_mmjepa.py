@@ -15,14 +15,13 @@ loading them keeps its initialised heads. SRC is loaded with ``weights_only=True
 """
 import os.path as osp
 import sys
-from collections import Counter
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from ijepa_to_mmjepa import parse_args  # noqa: E402
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's mmjepa
 from mmjepa.converters import convert_dmtjepa_checkpoint  # noqa: E402
-from mmjepa.converters.io import load_source, save_atomic  # noqa: E402
+from mmjepa.converters.io import load_source, print_part_counts, save_atomic  # noqa: E402
 
 
 def main(argv=None):
@@ -33,10 +32,7 @@ def main(argv=None):
     meta = out['meta']
     print(f'Wrote {args.dst} from the {meta["source_format"]}-format DMT-JEPA checkpoint (epoch {meta["epoch"]}); '
           f'heads: {meta["heads"]}')
-    counts = Counter('.'.join(k.split('.')[:2]) if k.startswith('target_generator.') else k.split('.')[0]
-                     for k in out['state_dict'])
-    for part, n in counts.items():
-        print(f'  {part}.*: {n} tensors')
+    print_part_counts(out['state_dict'])
     print(f'  provenance: {meta["provenance"]}')
     if not args.backbone_only and meta['heads'] == 'none in the source':
         print('  no aggregation heads in the source (the official code does not save them): agg_head.* and '

@@ -16,14 +16,13 @@ official code does not save, are computed from the checkpoint's ``config``. SRC 
 """
 import os.path as osp
 import sys
-from collections import Counter
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from ijepa_to_mmjepa import parse_args  # noqa: E402
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's mmjepa
 from mmjepa.converters import convert_ecgjepa_checkpoint  # noqa: E402
-from mmjepa.converters.io import load_source, save_atomic  # noqa: E402
+from mmjepa.converters.io import load_source, print_part_counts, save_atomic  # noqa: E402
 
 
 def main(argv=None):
@@ -34,10 +33,7 @@ def main(argv=None):
     meta = out['meta']
     print(f'Wrote {args.dst} from the official ECG-JEPA checkpoint (step {meta["step"]}): {meta["encoder"]}; '
           f'dropped the training state {meta["dropped"]}')
-    counts = Counter('.'.join(k.split('.')[:2]) if k.startswith('target_generator.') else k.split('.')[0]
-                     for k in out['state_dict'])
-    for part, n in counts.items():
-        print(f'  {part}.*: {n} tensors')
+    print_part_counts(out['state_dict'])
     print(f'  provenance: {meta["provenance"]}')
 
 

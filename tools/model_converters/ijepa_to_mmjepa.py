@@ -16,12 +16,11 @@ import argparse
 import json
 import os.path as osp
 import sys
-from collections import Counter
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's mmjepa
 from mmjepa.converters import convert_ijepa_checkpoint  # noqa: E402
 from mmjepa.converters.ijepa import describe_encoder  # noqa: E402
-from mmjepa.converters.io import load_source, save_atomic  # noqa: E402
+from mmjepa.converters.io import load_source, print_part_counts, save_atomic  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -67,8 +66,6 @@ def main(argv=None):
     out = convert_ijepa_checkpoint(ckpt, backbone_only=args.backbone_only, encoder=args.encoder,
                                    data=args.data)
     save_atomic(out, args.dst)
-    counts = Counter('target_generator.encoder' if k.startswith('target_generator.encoder.') else k.split('.')[0]
-                     for k in out['state_dict'])
     meta = out['meta']
     if meta['encoder'] == 'single':
         roles = 'the single encoder of the source in every role'
@@ -77,8 +74,7 @@ def main(argv=None):
     else:
         roles = 'backbone = context encoder, target_generator.encoder = target encoder'
     print(f'Wrote {args.dst} from the {meta["source_format"]}-format checkpoint (epoch {meta["epoch"]}): {roles}')
-    for part, n in counts.items():
-        print(f'  {part}.*: {n} tensors')
+    print_part_counts(out['state_dict'])
     arch = describe_encoder({k[len('backbone.'):]: v for k, v in out['state_dict'].items()
                              if k.startswith('backbone.')})
     if arch:

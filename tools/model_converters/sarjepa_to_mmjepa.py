@@ -15,13 +15,12 @@ files also hold the training arguments (an ``argparse.Namespace`` of plain value
 import argparse
 import os.path as osp
 import sys
-from collections import Counter
 
 import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's mmjepa
 from mmjepa.converters import convert_sarjepa_checkpoint  # noqa: E402
-from mmjepa.converters.io import load_source, save_atomic  # noqa: E402
+from mmjepa.converters.io import load_source, print_part_counts, save_atomic  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -44,8 +43,7 @@ def main(argv=None):
     meta = out['meta']
     print(f'Wrote {args.dst} from the official SAR-JEPA checkpoint (epoch {meta["epoch"]}); operator radii '
           f'{meta["operator_radii"]}; dropped {meta["dropped"]} (the fixed operator kernels)')
-    for part, n in Counter(k.split('.')[0] for k in out['state_dict']).items():
-        print(f'  {part}.*: {n} tensors')
+    print_part_counts(out['state_dict'])
     print(f'  provenance: {meta["provenance"]}')
 
 

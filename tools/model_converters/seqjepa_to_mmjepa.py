@@ -14,11 +14,10 @@ printed. SRC is loaded with ``weights_only=True``.
 import argparse
 import os.path as osp
 import sys
-from collections import Counter
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout's mmjepa
 from mmjepa.converters import convert_seqjepa_checkpoint  # noqa: E402
-from mmjepa.converters.io import load_source, save_atomic  # noqa: E402
+from mmjepa.converters.io import load_source, print_part_counts, save_atomic  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -38,9 +37,7 @@ def main(argv=None):
     save_atomic(out, args.dst)
     meta = out['meta']
     print(f'Wrote {args.dst} from the {meta["source_format"]} seq-JEPA checkpoint (epoch {meta["epoch"]})')
-    for part, n in Counter('.'.join(k.split('.')[:2]) if k.startswith('target_generator.') else k.split('.')[0]
-                           for k in out['state_dict']).items():
-        print(f'  {part}.*: {n} tensors')
+    print_part_counts(out['state_dict'])
     print(f'  dropped (official probes): {len(meta["dropped"])} tensors')
     settings = meta['model']
     print(f"  model settings: backbone type={settings['backbone']}, aggregator action_dims={settings['action_dims']}, "
