@@ -36,8 +36,7 @@ def resume_candidates(work_dir: str) -> List[str]:
         if target:
             named.append(target if osp.isabs(target) else osp.join(work_dir, osp.basename(target)))
     found = sorted(glob.glob(osp.join(work_dir, '*.pth')), key=lambda p: (os.stat(p).st_mtime_ns, p), reverse=True)
-    seen = set()
-    return [p for p in named + found if not (osp.abspath(p) in seen or seen.add(osp.abspath(p)))]
+    return list(dict.fromkeys(osp.abspath(p) for p in named + found))  # each once, in that order
 
 
 def find_resume_checkpoint(work_dir: str) -> Tuple[Optional[str], List[Tuple[str, str]]]:
